@@ -1,0 +1,91 @@
+//! Callbar's persistence, behind the [`Store`] trait.
+//!
+//! Callers hold an `Arc<dyn Store>` and never see SQL, so a PostgreSQL implementation can
+//! be added for scale-out (DESIGN.md, principle 8) without touching them. The embedded
+//! default is [`SqliteStore`]: one file in the data folder, migrated at start.
+
+mod model;
+mod sqlite;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+
+/// What can go wrong in the store. `NotFound` and `Conflict` are the caller's doing and
+/// map to clear client errors; `Backend` is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The organization's records.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Users
+    async fn user_count(&self) -> Result<u64>;
+    async fn create_user(&self, user: NewUser) -> Result<User>;
+    async fn user(&self, id: &str) -> Result<Option<User>>;
+    /// The user and their password hash, for sign-in. Emails compare case-insensitively.
+    async fn credentials(&self, email: &str) -> Result<Option<(User, String)>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn update_user(&self, id: &str, update: UserUpdate) -> Result<User>;
+    async fn delete_user(&self, id: &str) -> Result<()>;
+    /// Persists the agent's chosen status code.
+    async fn set_status_code(&self, user_id: &str, code: &str) -> Result<()>;
+
+    // Sessions
+    async fn create_session(&self, session: Session) -> Result<()>;
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+    async fn delete_sessions_of(&self, user_id: &str) -> Result<()>;
+    /// Removes sessions that expired before `now_ms`; returns how many.
+    async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64>;
+
+    // Approved domains (host origins allowed to embed the softphone)
+    async fn add_domain(&self, origin: &str) -> Result<()>;
+    async fn remove_domain(&self, origin: &str) -> Result<()>;
+    async fn domains(&self) -> Result<Vec<String>>;
+    async fn domain_approved(&self, origin: &str) -> Result<bool>;
+
+    // Not-ready reasons
+    /// Adds a reason; its code is the next free number from 20 up.
+    async fn add_status_reason(&self, name: &str) -> Result<StatusReason>;
+    async fn status_reasons(&self) -> Result<Vec<StatusReason>>;
+    async fn remove_status_reason(&self, code: &str) -> Result<()>;
+
+    // Queues and dispositions
+    async fn create_queue(&self, queue: NewQueue) -> Result<Queue>;
+    async fn queues(&self) -> Result<Vec<Queue>>;
+    async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition>;
+    async fn dispositions(&self) -> Result<Vec<Disposition>>;
+}
+
+/// A new random identifier: 16 bytes as 22 characters of base64url, the shape of
+/// Zoom's engagement and queue ids.
+pub fn new_id() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<16>())
+}
+
+/// Bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the operating system's random source failed");
+    buf
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

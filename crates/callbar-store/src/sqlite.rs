@@ -1,0 +1,414 @@
+//! The embedded store: SQLite in WAL mode, one file in the data folder.
+//!
+//! WAL lets the running server and a `callbar …` admin command use the same file at once;
+//! `synchronous = NORMAL` keeps every committed transaction across a process crash.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::*;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl SqliteStore {
+    /// Opens (creating if needed) `callbar.db` in `data_dir` and applies pending
+    /// migrations.
+    pub async fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Backend(format!("cannot create data folder {}: {e}", data_dir.display()))
+        })?;
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(backend)?
+            .filename(data_dir.join("callbar.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        Self::connect(options, 4).await
+    }
+
+    /// A private in-memory database, for tests.
+    pub async fn in_memory() -> Result<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(backend)?
+            .foreign_keys(true);
+        // One connection: every connection to :memory: is its own database.
+        Self::connect(options, 1).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, max: u32) -> Result<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrating the database failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Maps a unique-constraint violation to `Conflict(what)`.
+fn write_error(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let what = what.into();
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => backend(e),
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, extension, status_code, created_at";
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    let role: String = row.try_get("role").map_err(backend)?;
+    Ok(User {
+        id: row.try_get("id").map_err(backend)?,
+        email: row.try_get("email").map_err(backend)?,
+        name: row.try_get("name").map_err(backend)?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Backend(format!("unknown role {role:?}")))?,
+        extension: row.try_get("extension").map_err(backend)?,
+        status_code: row.try_get("status_code").map_err(backend)?,
+        created_at: row.try_get("created_at").map_err(backend)?,
+    })
+}
+
+fn affected(what: &str, id: &str, rows: u64) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound(format!("{what} {id:?}")))
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn user_count(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(n as u64)
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<User> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, password_hash, extension, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(&user.extension)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(write_error(format!("a user with email {:?}", user.email)))?;
+        self.user(&id)
+            .await?
+            .ok_or_else(|| StoreError::Backend("the new user vanished".into()))
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn credentials(&self, email: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash").map_err(backend)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, email"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn update_user(&self, id: &str, update: UserUpdate) -> Result<User> {
+        let result = sqlx::query(
+            "UPDATE users SET
+                name = COALESCE(?, name),
+                role = COALESCE(?, role),
+                extension = COALESCE(?, extension),
+                password_hash = COALESCE(?, password_hash)
+             WHERE id = ?",
+        )
+        .bind(update.name)
+        .bind(update.role.map(Role::as_str))
+        .bind(update.extension)
+        .bind(update.password_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        affected("user", id, result.rows_affected())?;
+        self.user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id:?}")))
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<()> {
+        let result = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("user", id, result.rows_affected())
+    }
+
+    async fn set_status_code(&self, user_id: &str, code: &str) -> Result<()> {
+        let result = sqlx::query("UPDATE users SET status_code = ? WHERE id = ?")
+            .bind(code)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("user", user_id, result.rows_affected())
+    }
+
+    async fn create_session(&self, session: Session) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&session.token_hash)
+            .bind(&session.user_id)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(write_error("a session with that token"))?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>> {
+        let row = sqlx::query("SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(Session {
+                token_hash: r.try_get("token_hash").map_err(backend)?,
+                user_id: r.try_get("user_id").map_err(backend)?,
+                created_at: r.try_get("created_at").map_err(backend)?,
+                expires_at: r.try_get("expires_at").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(&self, user_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn purge_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+
+    async fn add_domain(&self, origin: &str) -> Result<()> {
+        sqlx::query("INSERT INTO approved_domains (origin, created_at) VALUES (?, ?)")
+            .bind(origin)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(write_error(format!("approved domain {origin:?}")))?;
+        Ok(())
+    }
+
+    async fn remove_domain(&self, origin: &str) -> Result<()> {
+        let result = sqlx::query("DELETE FROM approved_domains WHERE origin = ?")
+            .bind(origin)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("approved domain", origin, result.rows_affected())
+    }
+
+    async fn domains(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT origin FROM approved_domains ORDER BY origin")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn domain_approved(&self, origin: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM approved_domains WHERE origin = ?")
+            .bind(origin)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    async fn add_status_reason(&self, name: &str) -> Result<StatusReason> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let next: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(CAST(code AS INTEGER)), 19) + 1 FROM status_reasons",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let code = next.to_string();
+        sqlx::query("INSERT INTO status_reasons (code, name, created_at) VALUES (?, ?, ?)")
+            .bind(&code)
+            .bind(name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error(format!("not-ready reason {name:?}")))?;
+        tx.commit().await.map_err(backend)?;
+        Ok(StatusReason {
+            code,
+            name: name.to_owned(),
+        })
+    }
+
+    async fn status_reasons(&self) -> Result<Vec<StatusReason>> {
+        let rows = sqlx::query("SELECT code, name FROM status_reasons ORDER BY CAST(code AS INTEGER)")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(StatusReason {
+                    code: r.try_get("code").map_err(backend)?,
+                    name: r.try_get("name").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_status_reason(&self, code: &str) -> Result<()> {
+        let result = sqlx::query("DELETE FROM status_reasons WHERE code = ?")
+            .bind(code)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("not-ready reason", code, result.rows_affected())
+    }
+
+    async fn create_queue(&self, queue: NewQueue) -> Result<Queue> {
+        let id = new_id();
+        sqlx::query("INSERT INTO queues (id, name, channel, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&id)
+            .bind(&queue.name)
+            .bind(&queue.channel)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(write_error(format!("queue {:?}", queue.name)))?;
+        Ok(Queue {
+            id,
+            name: queue.name,
+            channel: queue.channel,
+        })
+    }
+
+    async fn queues(&self) -> Result<Vec<Queue>> {
+        let rows = sqlx::query("SELECT id, name, channel FROM queues ORDER BY created_at, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Queue {
+                    id: r.try_get("id").map_err(backend)?,
+                    name: r.try_get("name").map_err(backend)?,
+                    channel: r.try_get("channel").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition> {
+        let id = new_id();
+        sqlx::query("INSERT INTO dispositions (id, queue_id, name, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&id)
+            .bind(queue_id)
+            .bind(name)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound(format!("queue {queue_id:?}"))
+                }
+                _ => write_error(format!("disposition {name:?} in that queue"))(e),
+            })?;
+        Ok(Disposition {
+            id,
+            queue_id: queue_id.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    async fn dispositions(&self) -> Result<Vec<Disposition>> {
+        let rows = sqlx::query("SELECT id, queue_id, name FROM dispositions ORDER BY queue_id, created_at")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Disposition {
+                    id: r.try_get("id").map_err(backend)?,
+                    queue_id: r.try_get("queue_id").map_err(backend)?,
+                    name: r.try_get("name").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+}
