@@ -104,21 +104,29 @@ pub struct ContactMatches(pub Vec<ContactRecord>);
 
 impl<'de> Deserialize<'de> for ContactMatches {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum OneOrMany {
-            Many(Vec<ContactRecord>),
-            One(ContactRecord),
-            Nothing(()),
-        }
-        let records = match OneOrMany::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "expected an array of contacts {id, name, phone, email, entity}, one such object, or {}",
-            )
-        })? {
-            OneOrMany::Many(v) => v,
-            OneOrMany::One(r) => vec![r],
-            OneOrMany::Nothing(()) => Vec::new(),
+        use serde::de::Error;
+        use serde_json::Value;
+        const EXPECTED: &str = "expected an array of contacts {id, name, phone, email, entity}, one such object, or {}";
+        let record = |v: Value| -> Result<ContactRecord, D::Error> {
+            if !v.is_object() {
+                return Err(D::Error::custom(format!(
+                    "{EXPECTED}; found {} in it",
+                    json_kind(&v)
+                )));
+            }
+            serde_json::from_value(v)
+                .map_err(|e| D::Error::custom(format!("a contact is malformed: {e}")))
+        };
+        let records = match Value::deserialize(d)? {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items.into_iter().map(record).collect::<Result<_, _>>()?,
+            v @ Value::Object(_) => vec![record(v)?],
+            other => {
+                return Err(D::Error::custom(format!(
+                    "{EXPECTED}; found {}",
+                    json_kind(&other)
+                )));
+            }
         };
         Ok(ContactMatches(
             records.into_iter().filter(|r| !r.is_empty()).collect(),
@@ -152,6 +160,14 @@ pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, 
             json_kind(&other)
         ))),
     }
+}
+
+/// As [`lenient_string`], for optional fields (`null` or absent is `None`).
+pub(crate) fn lenient_opt_string<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    let s = lenient_string(d)?;
+    Ok(if s.is_empty() { None } else { Some(s) })
 }
 
 /// A short name for the JSON type of a value, for error messages.

@@ -15,9 +15,11 @@
 //!
 //! Where the public protocol gives no payload, the definitions here are Callbar's own;
 //! each is documented in `docs/protocol.md`. The TypeScript declarations used by the
-//! browser code are generated from these types ([`typescript::declarations`]).
+//! browser code are generated from these types ([`typescript::declarations`]), together with
+//! the agent channel between the embed and the server ([`channel`]).
 
 mod call_log;
+pub mod channel;
 mod commands;
 mod common;
 mod error;

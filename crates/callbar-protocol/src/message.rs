@@ -11,7 +11,7 @@ use ts_rs::TS;
 use crate::commands::*;
 use crate::notifications::*;
 use crate::responses::*;
-use crate::{AgentStatusInfo, ContactMatches, PhoneCallLog, ZccError};
+use crate::{AgentStatusInfo, ContactMatches, ErrorCode, PhoneCallLog, RequestId, ZccError};
 
 macro_rules! messages {
     (
@@ -84,7 +84,7 @@ messages! {
         // Wrap-up, logging, notes, recording (2.4)
         "zcc-add-note" => AddNote(AddNote),
         "zcc-end-post-engagement" => EndPostEngagement(EndPostEngagement),
-        "zcc-phone-call-log" => PhoneCallLog(PhoneCallLog),
+        "zcc-phone-call-log" => PhoneCallLog(Box<PhoneCallLog>),
         "zcc-call-recording" => CallRecording(CallRecording),
         "zcc-engagement-log-url" => EngagementLogUrl(EngagementLogUrl),
         // Digital channels (2.5)
@@ -220,5 +220,62 @@ impl HostMessage {
             H::UpgradeToVideo(_) => "zcc-upgrade-to-video-response",
             H::GetVariables(_) => "zcc-get-variables-response",
         })
+    }
+}
+
+impl HostMessage {
+    /// The `requestId` and `engagementId` the message carries, if any.
+    pub fn ids(&self) -> (Option<&RequestId>, Option<&str>) {
+        use HostMessage as H;
+        match self {
+            H::InitConfigResponse(_)
+            | H::ContactSearchResponse(_)
+            | H::IncomingPhoneResponse(_)
+            | H::IncomingEmailResponse(_)
+            | H::ClickToAct(_) => (None, None),
+            H::AgentInfoRequest(p) | H::EngagementStatusRequest(p) => (p.request_id.as_ref(), None),
+            H::AgentStatusSetRequest(p) => (p.request_id.as_ref(), None),
+            H::GetDispositionCodes(p) => (p.request_id.as_ref(), p.engagement_id.as_deref()),
+            H::AcceptEngagement(p)
+            | H::RejectEngagement(p)
+            | H::TerminateEngagement(p)
+            | H::CloseEngagementWrapup(p)
+            | H::CancelConsult(p)
+            | H::CompleteTransfer(p)
+            | H::MergeConsult(p)
+            | H::UpgradeToVideo(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::SetEngagementDisposition(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::SetMute(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::SetHold(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::SendDtmf(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::SetRecording(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+            H::TransferEngagement(p) | H::AddCall(p) => {
+                (p.request_id.as_ref(), Some(&p.engagement_id))
+            }
+            H::GetVariables(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
+        }
+    }
+
+    /// The `<type>-response` that reports this command as failed, with the command's
+    /// `requestId` and `engagementId`; for messages that are not commands, `zcc-error`.
+    pub fn failure(&self, code: ErrorCode, message: impl Into<String>) -> EmbedMessage {
+        let (request_id, engagement_id) = self.ids();
+        let (request_id, engagement_id) = (request_id.cloned(), engagement_id.map(str::to_owned));
+        let message = message.into();
+        let Some(response_type) = self.response_type() else {
+            return EmbedMessage::Error(ZccError::new(code, message).with_request_id(request_id));
+        };
+        let failed = crate::CommandResponse::failed(
+            request_id.clone(),
+            engagement_id,
+            code,
+            message.clone(),
+        );
+        let data = serde_json::to_value(failed).expect("responses serialize");
+        match EmbedMessage::decode(response_type, data) {
+            Some(Ok(response)) => response,
+            // Responses whose payload needs more than the common fields.
+            _ => EmbedMessage::Error(ZccError::new(code, message).with_request_id(request_id)),
+        }
     }
 }

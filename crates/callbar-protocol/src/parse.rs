@@ -10,28 +10,20 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Parses one message a host posted.
 ///
-/// - `Ok(None)`: not a Smart Embed message (no `zcc-` prefix and not `onclicktoact`);
-///   hosts and browser extensions post other things to frames, and those are ignored.
+/// - `Ok(None)`: not a Smart Embed message (not an object with a string `type` that
+///   starts with `zcc-` or is `onclicktoact`); hosts and browser extensions post other
+///   things to frames, and those are ignored.
 /// - `Ok(Some(m))`: a valid message.
 /// - `Err(e)`: a Smart Embed message that is malformed or unknown; answer it with
 ///   `zcc-error` `e` (its `requestId` is echoed when the message carried one).
 pub fn parse_host_message(raw: &Value) -> Result<Option<HostMessage>, ZccError> {
     let Value::Object(envelope) = raw else {
-        return Err(ZccError::invalid(format!(
-            "a message must be an object {{type, data}}, found {}",
-            json_kind(raw)
-        )));
+        return Ok(None);
     };
-    let wire = match envelope.get("type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(other) => {
-            return Err(ZccError::invalid(format!(
-                "`type` must be a string such as \"zcc-set-mute\", found {}",
-                json_kind(other)
-            )));
-        }
-        None => return Ok(None),
+    let Some(Value::String(wire)) = envelope.get("type") else {
+        return Ok(None);
     };
+    let wire = wire.as_str();
     if !wire.starts_with("zcc-") && wire != "onclicktoact" {
         return Ok(None);
     }
@@ -51,6 +43,23 @@ pub fn parse_host_message(raw: &Value) -> Result<Option<HostMessage>, ZccError> 
         return fail(
             ErrorCode::InvalidInput,
             format!("{wire}: the message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}"),
+        );
+    }
+
+    // Payloads are objects; only the contact answers may be arrays. (Serde would
+    // otherwise read an array positionally into a struct.)
+    let takes_array = matches!(
+        wire,
+        "zcc-contact-search-response" | "zcc-incomingPhone-response" | "zcc-incomingEmail-response"
+    );
+    let acceptable = data.is_object() || (takes_array && data.is_array());
+    if !acceptable {
+        return fail(
+            ErrorCode::InvalidInput,
+            format!(
+                "{wire}: `data` must be an object, found {}",
+                json_kind(&data)
+            ),
         );
     }
 

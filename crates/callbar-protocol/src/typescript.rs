@@ -1,6 +1,6 @@
 //! Generates the TypeScript declarations the browser code is checked against.
 //!
-//! `web/types/zcc.d.ts` is this module's output. The test `typescript_is_fresh` fails
+//! `web/types/protocol.d.ts` is this module's output. The test `typescript_is_fresh` fails
 //! when the file differs from what the Rust types produce; regenerate it with
 //! `UPDATE_TS=1 cargo test -p callbar-protocol`.
 
@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use ts_rs::{Config, TS, TypeVisitor};
 
+use crate::channel::{ClientOp, ServerOp};
 use crate::{EmbedMessage, HostMessage};
 
 /// The declarations of every protocol type, sorted by name, as one `.d.ts` file.
@@ -21,6 +22,8 @@ pub fn declarations() -> String {
     };
     collector.visit::<EmbedMessage>();
     collector.visit::<HostMessage>();
+    collector.visit::<ClientOp>();
+    collector.visit::<ServerOp>();
     let mut out = String::from(
         "// Generated from crates/callbar-protocol by `UPDATE_TS=1 cargo test -p callbar-protocol`.\n\
          // Do not edit: the test `typescript_is_fresh` fails when this file is stale.\n\n",

@@ -45,6 +45,8 @@ fn contact_answers_come_as_one_object_an_array_or_nothing() {
     }
     let e = err(json!({ "type": "zcc-incomingPhone-response", "data": "Pat" }));
     assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("must be an object"), "{}", e.message);
+    let e = err(json!({ "type": "zcc-incomingPhone-response", "data": [1, 2] }));
     assert!(e.message.contains("array of contacts"), "{}", e.message);
 }
 
@@ -117,6 +119,16 @@ fn click_to_dial_without_phone_is_no_phone() {
         panic!()
     };
     assert_eq!(c.dial_number().unwrap().unwrap(), "+16503331234");
+    let HostMessage::ClickToAct(c) =
+        ok(json!({ "type": "onclicktoact", "data": { "phone": 16503331234_i64, "id": 42 } }))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (c.phone.as_deref(), c.id.as_deref()),
+        (Some("16503331234"), Some("42")),
+        "numbers are accepted"
+    );
 }
 
 #[test]
@@ -126,10 +138,20 @@ fn unknown_and_misdirected_types_are_errors() {
     assert_eq!(e.request_id, Some(RequestId::Text("r".into())));
     let e = err(json!({ "type": "zcc-call-ringing", "data": {} }));
     assert!(e.message.contains("sent by the embed"), "{}", e.message);
-    let e = err(json!({ "type": 5 }));
-    assert_eq!(e.code, ErrorCode::InvalidInput);
-    let e = err(json!("zcc-init-config-response"));
-    assert!(e.message.contains("object"), "{}", e.message);
+    assert_eq!(
+        parse_host_message(&json!({ "type": 5 })).unwrap(),
+        None,
+        "not ours"
+    );
+    assert_eq!(
+        parse_host_message(&json!("zcc-init-config-response")).unwrap(),
+        None,
+        "not ours"
+    );
+    let e = err(json!({ "type": "zcc-set-mute", "data": ["e1", true] }));
+    assert!(e.message.contains("must be an object"), "{}", e.message);
+    let e = err(json!({ "type": "zcc-set-mute", "data": "e1" }));
+    assert!(e.message.contains("must be an object"), "{}", e.message);
 }
 
 #[test]
@@ -165,4 +187,26 @@ fn every_host_command_names_an_existing_response() {
         }
     }
     assert_eq!(commands, 20);
+}
+
+#[test]
+fn failures_are_reported_on_the_command_response() {
+    let m = ok(
+        json!({ "type": "zcc-set-hold", "data": { "engagementId": "e1", "hold": true, "requestId": "r-7" } }),
+    );
+    let failure =
+        serde_json::to_value(m.failure(ErrorCode::EngagementNotFound, "no such engagement"))
+            .unwrap();
+    assert_eq!(
+        failure,
+        json!({ "type": "zcc-set-hold-response", "data": { "status": false, "requestId": "r-7", "engagementId": "e1",
+            "errorCode": "engagement-not-found", "error": "engagement-not-found", "message": "no such engagement" } })
+    );
+    let m = ok(json!({ "type": "zcc-engagement-status-request", "data": { "requestId": 3 } }));
+    let failure = serde_json::to_value(m.failure(ErrorCode::Unavailable, "down")).unwrap();
+    assert_eq!(
+        failure["type"], "zcc-error",
+        "a response without status: zcc-error instead"
+    );
+    assert_eq!(failure["data"]["requestId"], 3);
 }

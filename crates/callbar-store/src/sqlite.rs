@@ -24,7 +24,10 @@ impl SqliteStore {
     /// migrations.
     pub async fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Backend(format!("cannot create data folder {}: {e}", data_dir.display()))
+            StoreError::Backend(format!(
+                "cannot create data folder {}: {e}",
+                data_dir.display()
+            ))
         })?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(backend)?
@@ -84,7 +87,8 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         id: row.try_get("id").map_err(backend)?,
         email: row.try_get("email").map_err(backend)?,
         name: row.try_get("name").map_err(backend)?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Backend(format!("unknown role {role:?}")))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Backend(format!("unknown role {role:?}")))?,
         extension: row.try_get("extension").map_err(backend)?,
         status_code: row.try_get("status_code").map_err(backend)?,
         created_at: row.try_get("created_at").map_err(backend)?,
@@ -148,16 +152,21 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash").map_err(backend)?))),
+            Some(row) => Ok(Some((
+                user_from_row(&row)?,
+                row.try_get("password_hash").map_err(backend)?,
+            ))),
             None => Ok(None),
         }
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, email"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, email"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -216,11 +225,13 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>> {
-        let row = sqlx::query("SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row = sqlx::query(
+            "SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         row.map(|r| {
             Ok(Session {
                 token_hash: r.try_get("token_hash").map_err(backend)?,
@@ -318,10 +329,11 @@ impl Store for SqliteStore {
     }
 
     async fn status_reasons(&self) -> Result<Vec<StatusReason>> {
-        let rows = sqlx::query("SELECT code, name FROM status_reasons ORDER BY CAST(code AS INTEGER)")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows =
+            sqlx::query("SELECT code, name FROM status_reasons ORDER BY CAST(code AS INTEGER)")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(StatusReason {
@@ -376,19 +388,21 @@ impl Store for SqliteStore {
 
     async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition> {
         let id = new_id();
-        sqlx::query("INSERT INTO dispositions (id, queue_id, name, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&id)
-            .bind(queue_id)
-            .bind(name)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                    StoreError::NotFound(format!("queue {queue_id:?}"))
-                }
-                _ => write_error(format!("disposition {name:?} in that queue"))(e),
-            })?;
+        sqlx::query(
+            "INSERT INTO dispositions (id, queue_id, name, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(queue_id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound(format!("queue {queue_id:?}"))
+            }
+            _ => write_error(format!("disposition {name:?} in that queue"))(e),
+        })?;
         Ok(Disposition {
             id,
             queue_id: queue_id.to_owned(),
@@ -397,10 +411,12 @@ impl Store for SqliteStore {
     }
 
     async fn dispositions(&self) -> Result<Vec<Disposition>> {
-        let rows = sqlx::query("SELECT id, queue_id, name FROM dispositions ORDER BY queue_id, created_at")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows = sqlx::query(
+            "SELECT id, queue_id, name FROM dispositions ORDER BY queue_id, created_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(Disposition {

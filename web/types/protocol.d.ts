@@ -25,6 +25,12 @@ parentStatusCode?: string, status: StatusName,
  */
 subReason?: string, };
 
+export type AgentProfile = { agentId: string, name: string, email: string, extension: string, 
+/**
+ * `agent`, `supervisor` or `admin`.
+ */
+role: string, };
+
 export type AgentStatusInfo = { 
 /**
  * `"1"`, `"3"`, `"30"`, or the code of a not-ready reason.
@@ -118,6 +124,10 @@ export type ChatRinging = { queueId: string, queueName: string, engagementId: st
 
 export type ClickToAct = { phone?: string, id?: string, name?: string, email?: string, userEntity?: string, };
 
+export type ClientOp = { "op": "hello", token: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, };
+
+export type CloseReason = "invalid-session" | "expired" | "signed-out" | "shutting-down";
+
 export type CommandResponse = { status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
 /**
  * A short error name (same as `errorCode`), for hosts that read `error`.
@@ -204,6 +214,8 @@ export type IncomingPhoneRequest = { incomingPhoneNumber: string, engagementId: 
 
 export type InitConfig = { phone?: ChannelConfig, chat?: ChannelConfig, sms?: ChannelConfig, video?: ChannelConfig, workItem?: ChannelConfig, };
 
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
 export type MuteResponse = { 
 /**
  * The agent's microphone state after the command.
@@ -234,6 +246,8 @@ user?: ContactRecord, channelUpgradeInfo?: ChannelUpgradeInfo, smartNotes?: Arra
 
 export type PlainRequest = { requestId?: RequestId, };
 
+export type ReasonOption = { code: string, name: string, };
+
 export type RecordingAction = "start" | "stop" | "pause" | "resume";
 
 export type RecordingResponse = { recordingState?: RecordingState, status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
@@ -255,6 +269,8 @@ export type ScreenPop = { id: string,
 engagementId?: string, };
 
 export type SendDtmf = { engagementId: string, digits: string, requestId?: RequestId, };
+
+export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
 
 export type SetDisposition = { engagementId: string, channelType?: Channel, requestId?: RequestId, 
 /**

@@ -1,0 +1,243 @@
+//! One agent channel: a WebSocket from an embed, from `hello` to close.
+//!
+//! The first message must be `hello` with a session token (browsers cannot put headers
+//! on a WebSocket, and tokens stay out of URLs). Then the server sends `welcome` and the
+//! protocol messages that announce the agent to the host, and relays in both directions
+//! until the socket closes, the session expires or ends, or the server shuts down. Pings
+//! every 20 s find dead peers; the embed reconnects on its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use callbar_protocol::EmbedMessage;
+use callbar_protocol::channel::{AgentProfile, ClientOp, CloseReason, ServerOp};
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until, timeout};
+
+use super::{host, status};
+use crate::auth::{AuthError, Authenticated};
+use crate::metrics::Metrics;
+use crate::state::{AppState, SharedState};
+
+/// The largest client message accepted (a host message is at most 64 KiB of JSON).
+const MAX_FRAME: usize = 80 * 1024;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+const PING_EVERY: Duration = Duration::from_secs(20);
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+
+/// `GET /api/v1/agent/channel`. Browsers must come from the server's own origin (the
+/// embed); clients without an `Origin` header (tools, load tests) are allowed.
+pub async fn upgrade(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && origin.as_bytes() != state.config.public_url.as_bytes()
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            "The agent channel accepts only the Callbar embed's own origin.",
+        )
+            .into_response();
+    }
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| run(socket, state))
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+async fn send(sink: &mut Sink, op: &ServerOp) -> bool {
+    let text = serde_json::to_string(op).expect("server ops serialize");
+    sink.send(Message::Text(text.into())).await.is_ok()
+}
+
+async fn close(sink: &mut Sink, reason: CloseReason, message: &str) {
+    let _ = send(
+        sink,
+        &ServerOp::Closed {
+            reason,
+            message: message.to_owned(),
+        },
+    )
+    .await;
+    let code = match reason {
+        CloseReason::ShuttingDown => 1001,
+        _ => 4401,
+    };
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: "".into(),
+        })))
+        .await;
+}
+
+async fn run(socket: WebSocket, state: SharedState) {
+    let (mut sink, mut stream) = socket.split();
+    let auth = match timeout(HELLO_TIMEOUT, stream.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientOp>(&text) {
+            Ok(ClientOp::Hello { token }) => state.sessions.authenticate(&token).await,
+            _ => {
+                close(
+                    &mut sink,
+                    CloseReason::InvalidSession,
+                    "The first message must be {\"op\":\"hello\",\"token\":…}.",
+                )
+                .await;
+                return;
+            }
+        },
+        _ => return,
+    };
+    let auth = match auth {
+        Ok(a) => a,
+        Err(e) => {
+            let reason = match e {
+                AuthError::Expired => CloseReason::Expired,
+                _ => CloseReason::InvalidSession,
+            };
+            close(&mut sink, reason, &e.to_string()).await;
+            return;
+        }
+    };
+    let user_id = auth.user.id.clone();
+    let (conn_id, mut outbox) = state.agents.register(&user_id, auth.token_hash.clone());
+    state.metrics.agent_channels.inc();
+    if let Err(e) = greet(&state, &auth, &mut sink).await {
+        tracing::warn!(user = %user_id, "could not greet the agent: {e}");
+    } else {
+        relay(&state, &auth, &mut sink, &mut stream, &mut outbox).await;
+    }
+    state.agents.unregister(&user_id, conn_id);
+    state.metrics.agent_channels.dec();
+}
+
+/// `welcome`, then what the host learns at sign-in: `zcc-agent-info-response` and
+/// `zcc-agent-status-notification`.
+async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyhow::Result<()> {
+    let reasons = state.store.status_reasons().await?;
+    let status = status::describe(&auth.user.status_code, &reasons);
+    let user = &auth.user;
+    let welcome = ServerOp::Welcome {
+        agent: AgentProfile {
+            agent_id: user.id.clone(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            extension: user.extension.clone(),
+            role: user.role.as_str().to_owned(),
+        },
+        status: status.clone(),
+        reasons: status::reason_options(&reasons),
+        session_expires_at: auth.expires_at,
+    };
+    let info = ServerOp::Post {
+        message: EmbedMessage::AgentInfoResponse(host::agent_info(user, status.clone(), None)),
+    };
+    let notification = ServerOp::Post {
+        message: EmbedMessage::AgentStatusNotification(status),
+    };
+    for op in [welcome, info, notification] {
+        if !send(sink, &op).await {
+            anyhow::bail!("the socket closed");
+        }
+    }
+    Ok(())
+}
+
+async fn relay(
+    state: &Arc<AppState>,
+    auth: &Authenticated,
+    sink: &mut Sink,
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    outbox: &mut tokio::sync::mpsc::Receiver<ServerOp>,
+) {
+    let expiry = Instant::now()
+        + Duration::from_millis((auth.expires_at - callbar_store::now_ms()).max(0) as u64);
+    let mut ping = interval(PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            op = outbox.recv() => match op {
+                Some(ServerOp::Closed { reason, message }) => {
+                    close(sink, reason, &message).await;
+                    return;
+                }
+                Some(op) => if !send(sink, &op).await { return },
+                None => return,
+            },
+            msg = stream.next() => {
+                last_heard = Instant::now();
+                match msg {
+                    Some(Ok(Message::Text(text))) => {
+                        for op in handle(state, auth, &text).await {
+                            if !send(sink, &op).await { return }
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        let op = ServerOp::Problem { message: "binary frames are not understood; send JSON text".into() };
+                        if !send(sink, &op).await { return }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return,
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > DEAD_AFTER {
+                    tracing::info!(user = %auth.user.id, "agent channel silent for a minute; closing it");
+                    return;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() { return }
+            }
+            _ = sleep_until(expiry) => {
+                close(sink, CloseReason::Expired, "Your session has expired. Sign in again.").await;
+                return;
+            }
+            _ = state.shutdown.cancelled() => {
+                close(sink, CloseReason::ShuttingDown, "The server is restarting; reconnecting.").await;
+                return;
+            }
+        }
+    }
+}
+
+/// Applies one client op; returns what to send back on this channel only.
+async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<ServerOp> {
+    let op = match serde_json::from_str::<ClientOp>(text) {
+        Ok(op) => op,
+        Err(e) => {
+            return vec![ServerOp::Problem {
+                message: format!("not a client op ({e}); see ClientOp in web/types/protocol.d.ts"),
+            }];
+        }
+    };
+    match op {
+        ClientOp::Hello { .. } => vec![ServerOp::Problem {
+            message: "already signed in on this channel".into(),
+        }],
+        ClientOp::SetStatus { code } => match status::set(state, &auth.user.id, &code).await {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![ServerOp::Problem {
+                message: e.to_string(),
+            }],
+        },
+        ClientOp::Host { message } => {
+            let replies = host::handle(state, auth, &message).await;
+            let outcome = if replies.iter().any(host::is_rejection) {
+                "rejected"
+            } else {
+                "ok"
+            };
+            Metrics::count(&state.metrics.host_messages, outcome);
+            replies
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Agents at work: their live channels to the server, their status, and what the host
+//! asks of them.
+
+mod channel;
+mod host;
+mod hub;
+pub mod status;
+
+pub use channel::upgrade;
+pub use hub::AgentHub;

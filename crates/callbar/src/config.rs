@@ -1,0 +1,265 @@
+//! Configuration: defaults, then a TOML file, then environment variables, then flags.
+//!
+//! Each later source overrides the earlier ones, so a flag always wins. Every setting can
+//! be given all three ways (see README "Configuration"); unknown keys in the file are
+//! errors, so a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::cli::ServeArgs;
+use crate::origin::normalize_origin;
+
+/// The settings the server runs with, after merging and validation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the embed, APIs and widgets listen (`host:port`; a name binds every address
+    /// it resolves to).
+    pub listen: String,
+    /// Where the demo CRM listens.
+    pub demo_listen: String,
+    /// The origin browsers use to reach `listen` (e.g. `https://cc.example.com`).
+    pub public_url: String,
+    /// The origin browsers use to reach the demo CRM.
+    pub demo_public_url: String,
+    pub data_dir: PathBuf,
+    /// Create the demo organization on an empty database and serve the demo CRM.
+    pub demo: bool,
+    pub log_filter: String,
+    pub log_json: bool,
+    /// How long a sign-in lasts, in seconds.
+    pub session_ttl_secs: u64,
+    pub sign_in: SignInLimits,
+}
+
+/// Throttling of failed sign-ins.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInLimits {
+    /// Failed attempts for one email (or five times as many from one address) within
+    /// `window_secs` before sign-in is locked.
+    pub max_failures: u32,
+    pub window_secs: u64,
+    /// How long the lock lasts.
+    pub lockout_secs: u64,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        SignInLimits {
+            max_failures: 5,
+            window_secs: 15 * 60,
+            lockout_secs: 5 * 60,
+        }
+    }
+}
+
+/// The TOML file's shape. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    demo_listen: Option<String>,
+    public_url: Option<String>,
+    demo_public_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    demo: Option<bool>,
+    log: Option<String>,
+    log_format: Option<String>,
+    session_ttl_secs: Option<u64>,
+    sign_in: Option<SignInLimits>,
+}
+
+pub const DEFAULT_LISTEN: &str = "localhost:8080";
+pub const DEFAULT_DEMO_LISTEN: &str = "127.0.0.1:8081";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+const DEFAULT_CONFIG_FILE: &str = "callbar.toml";
+
+impl Config {
+    /// Merges the sources. `args` already holds flags and environment variables (clap
+    /// reads both, flags first).
+    pub fn load(
+        config_file: Option<&Path>,
+        data_dir: Option<&Path>,
+        args: &ServeArgs,
+    ) -> anyhow::Result<Config> {
+        let file = read_file(config_file)?;
+        let listen = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let demo_listen = args
+            .demo_listen
+            .clone()
+            .or(file.demo_listen)
+            .unwrap_or_else(|| DEFAULT_DEMO_LISTEN.into());
+        check_listen("listen", &listen)?;
+        check_listen("demo_listen", &demo_listen)?;
+
+        let public_url = match args.public_url.clone().or(file.public_url) {
+            Some(url) => normalize_origin(&url).map_err(|e| {
+                anyhow::anyhow!("public_url {url:?} is not usable: {e}. Give the origin browsers use, e.g. https://cc.example.com")
+            })?,
+            None => format!("http://{listen}"),
+        };
+        let demo_public_url = match args.demo_public_url.clone().or(file.demo_public_url) {
+            Some(url) => normalize_origin(&url)
+                .map_err(|e| anyhow::anyhow!("demo_public_url {url:?} is not usable: {e}"))?,
+            None => format!("http://{demo_listen}"),
+        };
+        if public_url == demo_public_url {
+            bail!(
+                "the demo CRM must be on another origin than the embed ({public_url}); change demo_listen or demo_public_url"
+            );
+        }
+
+        let log_format = args
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
+        let log_json = match log_format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => bail!("log_format must be \"text\" or \"json\", not {other:?}"),
+        };
+        let session_ttl_secs = args
+            .session_ttl_secs
+            .or(file.session_ttl_secs)
+            .unwrap_or(12 * 3600);
+        if !(60..=30 * 24 * 3600).contains(&session_ttl_secs) {
+            bail!(
+                "session_ttl_secs must be between 60 (a minute) and 2592000 (30 days), not {session_ttl_secs}"
+            );
+        }
+        let sign_in = file.sign_in.unwrap_or_default();
+        if sign_in.max_failures == 0 || sign_in.window_secs == 0 || sign_in.lockout_secs == 0 {
+            bail!("[sign_in] max_failures, window_secs and lockout_secs must all be above 0");
+        }
+
+        Ok(Config {
+            listen,
+            demo_listen,
+            public_url,
+            demo_public_url,
+            data_dir: data_dir
+                .map(Path::to_path_buf)
+                .or(file.data_dir)
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            demo: !args.no_demo && file.demo.unwrap_or(true),
+            log_filter: args
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+            log_json,
+            session_ttl_secs,
+            sign_in,
+        })
+    }
+}
+
+/// The data folder for admin subcommands, which need nothing else from the file.
+pub fn data_dir(config_file: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = data_dir {
+        return Ok(dir.to_path_buf());
+    }
+    Ok(read_file(config_file)?
+        .data_dir
+        .unwrap_or_else(|| DEFAULT_DATA_DIR.into()))
+}
+
+fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read the configuration file {}", path.display()));
+        }
+    };
+    toml::from_str(&text)
+        .with_context(|| format!("the configuration file {} is invalid", path.display()))
+}
+
+fn check_listen(name: &str, value: &str) -> anyhow::Result<()> {
+    let ok = value
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !ok {
+        bail!("{name} {value:?} must be host:port, e.g. 127.0.0.1:8080 or localhost:8080");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs::default()
+    }
+
+    #[test]
+    fn defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        assert!(
+            Config::load(Some(&missing), None, &args()).is_err(),
+            "an explicit file must exist"
+        );
+        let c = Config::load(None, None, &args()).unwrap();
+        assert_eq!(c.listen, "localhost:8080");
+        assert_eq!(c.public_url, "http://localhost:8080");
+        assert_eq!(c.demo_public_url, "http://127.0.0.1:8081");
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn flags_beat_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndemo = false\n[sign_in]\nmax_failures = 3\nwindow_secs = 60\nlockout_secs = 10\n").unwrap();
+        let c = Config::load(Some(&path), None, &args()).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000");
+        assert!(!c.demo);
+        assert_eq!(c.sign_in.max_failures, 3);
+        let mut a = args();
+        a.listen = Some("127.0.0.1:9100".into());
+        assert_eq!(
+            Config::load(Some(&path), None, &a).unwrap().listen,
+            "127.0.0.1:9100"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let e = format!(
+            "{:#}",
+            Config::load(Some(&path), None, &args()).unwrap_err()
+        );
+        assert!(e.contains("unknown field `lisen`"), "{e}");
+
+        let mut a = args();
+        a.listen = Some("8080".into());
+        let e = Config::load(None, None, &a).unwrap_err().to_string();
+        assert!(e.contains("host:port"), "{e}");
+
+        let mut a = args();
+        a.public_url = Some("ftp://x".into());
+        let e = Config::load(None, None, &a).unwrap_err().to_string();
+        assert!(e.contains("public_url"), "{e}");
+    }
+}

@@ -1,0 +1,151 @@
+//! The demo: an organization to try Callbar with, and a demo CRM on a second origin that
+//! embeds the softphone exactly as a customer's CRM would.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use callbar_store::{NewQueue, Store};
+
+use crate::auth::password;
+use crate::config::Config;
+use crate::http::{assets, embed::escape, with_common_layers};
+use crate::org::{self, UserInput};
+
+/// The demo accounts: role, name, email, password, extension.
+pub const ACCOUNTS: [(&str, &str, &str, &str, &str); 3] = [
+    (
+        "admin",
+        "Alex Admin",
+        "admin@example.com",
+        "callbar-admin",
+        "1000",
+    ),
+    (
+        "agent",
+        "Ada Lovelace",
+        "ada@example.com",
+        "callbar-demo",
+        "1001",
+    ),
+    (
+        "agent",
+        "Grace Hopper",
+        "grace@example.com",
+        "callbar-demo",
+        "1002",
+    ),
+];
+
+const QUEUES: [(&str, &str); 5] = [
+    ("Voice Support", "voice"),
+    ("Video Support", "video"),
+    ("Web Chat", "chat"),
+    ("SMS", "sms"),
+    ("Back Office", "work_item"),
+];
+
+const REASONS: [&str; 4] = ["Break", "Lunch", "Training", "Meeting"];
+const DISPOSITIONS: [&str; 3] = ["Resolved", "Follow-up needed", "Escalated"];
+
+/// Creates the demo organization when the database has no users yet. Returns whether it
+/// did.
+pub async fn seed(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<bool> {
+    if store.user_count().await? > 0 {
+        return Ok(false);
+    }
+    for (role, name, email, pw, ext) in ACCOUNTS {
+        org::add_user(
+            store,
+            UserInput {
+                email: email.into(),
+                name: name.into(),
+                role: role.into(),
+                extension: Some(ext.into()),
+                password: pw.into(),
+            },
+        )
+        .await?;
+    }
+    for (name, channel) in QUEUES {
+        let queue = store
+            .create_queue(NewQueue {
+                name: name.into(),
+                channel: channel.into(),
+            })
+            .await?;
+        for d in DISPOSITIONS {
+            store.add_disposition(&queue.id, d).await?;
+        }
+    }
+    for reason in REASONS {
+        org::add_reason(store, reason).await?;
+    }
+    org::add_domain(store, &config.demo_public_url).await?;
+    tracing::info!("created the demo organization");
+    Ok(true)
+}
+
+/// The demo accounts whose password is still the demo password, for the banner.
+pub async fn usable_accounts(
+    store: &Arc<dyn Store>,
+) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut out = Vec::new();
+    for (role, _, email, pw, _) in ACCOUNTS {
+        if let Ok(Some((_, hash))) = store.credentials(email).await {
+            let still = tokio::task::spawn_blocking(move || password::verify(pw, &hash))
+                .await
+                .unwrap_or(false);
+            if still {
+                out.push((role, email, pw));
+            }
+        }
+    }
+    out
+}
+
+/// The demo CRM's server: its page, with the iframe pointing at this Callbar.
+pub fn router(config: &Config) -> Router {
+    let embed_url = format!(
+        "{}/cci/callbar/crm/?origin={}",
+        config.public_url, config.demo_public_url
+    );
+    let page = assets::text("demo-crm/index.html")
+        .unwrap_or_default()
+        .replace("%EMBED_URL%", &escape(&embed_url))
+        .replace("%EMBED_ORIGIN%", &escape(&config.public_url));
+    let router = Router::new()
+        .route(
+            "/",
+            get(move || {
+                let page = page.clone();
+                async move { demo_page(page) }
+            }),
+        )
+        .route(
+            "/assets/{*path}",
+            get(|Path(path): Path<String>, headers: HeaderMap| async move {
+                assets::serve(&path, &["demo-crm", "shared"], &headers)
+            }),
+        );
+    with_common_layers(router)
+}
+
+fn demo_page(page: String) -> Response {
+    if page.is_empty() {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "web/demo-crm/index.html is missing from this build",
+        )
+            .into_response();
+    }
+    let mut response = Html(page).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; frame-src *; base-uri 'none'"),
+    );
+    response
+}

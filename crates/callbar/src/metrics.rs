@@ -1,0 +1,93 @@
+//! Prometheus metrics, served at `GET /metrics` in the text exposition format.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Outcome {
+    pub outcome: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub agent_channels: Gauge,
+    pub sign_ins: Family<Outcome, Counter>,
+    pub host_messages: Family<Outcome, Counter>,
+    pub embed_loads: Family<Outcome, Counter>,
+    resident_memory: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("callbar");
+        let agent_channels = Gauge::default();
+        registry.register(
+            "agent_channels",
+            "Agent channels (WebSockets) signed in",
+            agent_channels.clone(),
+        );
+        let sign_ins = Family::<Outcome, Counter>::default();
+        registry.register(
+            "sign_ins",
+            "Sign-in attempts by outcome (ok, invalid, throttled)",
+            sign_ins.clone(),
+        );
+        let host_messages = Family::<Outcome, Counter>::default();
+        registry.register(
+            "host_messages",
+            "Host messages received by outcome (ok, rejected)",
+            host_messages.clone(),
+        );
+        let embed_loads = Family::<Outcome, Counter>::default();
+        registry.register(
+            "embed_loads",
+            "Embed page loads by outcome (approved, refused)",
+            embed_loads.clone(),
+        );
+        let resident_memory = Gauge::default();
+        registry.register(
+            "resident_memory_bytes",
+            "Resident memory of the process",
+            resident_memory.clone(),
+        );
+        Metrics {
+            registry,
+            agent_channels,
+            sign_ins,
+            host_messages,
+            embed_loads,
+            resident_memory,
+        }
+    }
+
+    pub fn count(family: &Family<Outcome, Counter>, outcome: &'static str) {
+        family.get_or_create(&Outcome { outcome }).inc();
+    }
+
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        self.resident_memory.set(resident_memory_bytes() as i64);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Resident set size from `/proc/self/statm` (0 where that does not exist).
+pub fn resident_memory_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}

@@ -1,0 +1,173 @@
+//! Running the server: open the store, seed the demo, bind, serve until a signal, then
+//! shut down gracefully (channels are told to reconnect, requests in flight finish).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use callbar_store::{SqliteStore, Store};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::agents::AgentHub;
+use crate::auth::{Sessions, Throttle};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::{demo, http};
+
+/// How long shutdown waits for connections to finish.
+const DRAIN: Duration = Duration::from_secs(10);
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&config.data_dir).await.with_context(|| {
+            format!("cannot open the database in {}", config.data_dir.display())
+        })?);
+    let created_demo = config.demo && demo::seed(&store, &config).await?;
+
+    let shutdown = CancellationToken::new();
+    let state = Arc::new(AppState {
+        sessions: Sessions::new(
+            store.clone(),
+            config.session_ttl_secs,
+            Throttle::new(config.sign_in),
+        ),
+        store: store.clone(),
+        agents: AgentHub::default(),
+        metrics: Metrics::new(),
+        shutdown: shutdown.clone(),
+        config: config.clone(),
+    });
+
+    let mut servers = tokio::task::JoinSet::new();
+    for listener in bind(&config.listen, "listen").await? {
+        servers.spawn(serve(
+            listener,
+            http::router(state.clone()),
+            shutdown.clone(),
+        ));
+    }
+    if config.demo {
+        for listener in bind(&config.demo_listen, "demo_listen").await? {
+            servers.spawn(serve(listener, demo::router(&config), shutdown.clone()));
+        }
+    }
+    tokio::spawn(purge_sessions(store.clone(), shutdown.clone()));
+    print_banner(&config, &store, created_demo).await;
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    shutdown.cancel();
+    if tokio::time::timeout(DRAIN, async {
+        while servers.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
+    }
+    Ok(())
+}
+
+/// Binds every address `addr` resolves to (`localhost` is both 127.0.0.1 and ::1).
+async fn bind(addr: &str, setting: &str) -> anyhow::Result<Vec<TcpListener>> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host(addr)
+        .await
+        .with_context(|| format!("cannot resolve {setting} {addr:?}"))?
+        .collect();
+    let mut listeners = Vec::new();
+    let mut last_error = None;
+    for a in addresses {
+        match TcpListener::bind(a).await {
+            Ok(l) => listeners.push(l),
+            // ::1 may be missing (IPv6 off); one address is enough.
+            Err(e) => last_error = Some((a, e)),
+        }
+    }
+    if listeners.is_empty() {
+        let detail = last_error
+            .map(|(a, e)| format!("{a}: {e}"))
+            .unwrap_or_default();
+        anyhow::bail!(
+            "cannot listen on {setting} {addr:?} ({detail}); is another program using the port? Choose another with \
+             --{} or CALLBAR_{}",
+            setting.replace('_', "-"),
+            setting.to_uppercase()
+        );
+    }
+    Ok(listeners)
+}
+
+async fn serve(listener: TcpListener, app: Router, shutdown: CancellationToken) {
+    let local = listener.local_addr().ok();
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, service)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+    {
+        tracing::error!(?local, "server stopped: {e}");
+    }
+}
+
+async fn purge_sessions(store: Arc<dyn Store>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                match store.purge_expired_sessions(callbar_store::now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(n, "purged expired sessions"),
+                    Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
+                }
+            }
+            _ = shutdown.cancelled() => return,
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn print_banner(config: &Config, store: &Arc<dyn Store>, created_demo: bool) {
+    let mut out = String::from("\nCallbar is running.\n");
+    if config.demo {
+        out += &format!("  Demo CRM (open this):  {}/\n", config.demo_public_url);
+    }
+    out += &format!(
+        "  Embed:                 {}/cci/callbar/crm/?origin=<host origin>\n  API:                   {}/api/v1/\n  \
+         Health, metrics:       {0}/healthz  {0}/metrics\n  Data:                  {}\n",
+        config.public_url,
+        config.public_url,
+        config.data_dir.display()
+    );
+    if config.demo {
+        let accounts = demo::usable_accounts(store).await;
+        if !accounts.is_empty() {
+            out += if created_demo {
+                "Demo organization created. Sign in to the softphone with:\n"
+            } else {
+                "Demo sign-in:\n"
+            };
+            for (role, email, pw) in accounts {
+                out += &format!("  {role:<6} {email:<20} {pw}\n");
+            }
+            out += "These are demo passwords: change them (callbar user set-password) before real use.\n";
+        }
+    }
+    println!("{out}");
+}
