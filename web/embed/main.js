@@ -1,0 +1,182 @@
+// The embed's start-up and wiring: host bridge ⇄ this module ⇄ agent channel, and views.
+//
+// The server owns all state. This module keeps only what the screen needs, posts the
+// zcc-* messages the server hands it to the host unchanged, and forwards host messages to
+// the server, which parses and answers them. Before sign-in it answers host commands
+// itself with `agent-not-authenticated`.
+
+import { createHostBridge } from './host-bridge.js';
+import { openChannel } from './channel.js';
+import { savedSession, signIn, signOut, forgetSession } from './session.js';
+import { signInView, softphoneView, loadingView, SIZES } from './views.js';
+import { replace } from '../shared/dom.js';
+
+/** @typedef {import('../types/protocol').ServerOp} ServerOp */
+/** @typedef {import('../types/protocol').EmbedMessage} EmbedMessage */
+/** @typedef {import('../types/protocol').RequestId} RequestId */
+
+/** The largest host message forwarded, as JSON text (the server enforces the same). */
+const MAX_MESSAGE = 64 * 1024;
+/** Answers to the embed's own lookups: never an error, even before sign-in. */
+const ANSWERS = new Set([
+  'zcc-init-config-response',
+  'zcc-contact-search-response',
+  'zcc-incomingPhone-response',
+  'zcc-incomingEmail-response',
+]);
+
+const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+const hostOrigin = document.querySelector('meta[name="callbar-host-origin"]')?.getAttribute('content') ?? '';
+
+/** @type {import('./channel.js').Channel | null} */
+let channel = null;
+/** @type {ReturnType<typeof softphoneView> | null} */
+let softphone = null;
+let signedIn = false;
+let wide = true;
+/** @type {import('../types/protocol').ReasonOption[]} */
+let reasons = [];
+/** The host's zcc-init-config-response, forwarded to the server once signed in. */
+/** @type {Record<string, unknown> | null} */
+let hostConfig = null;
+
+const bridge = createHostBridge({ hostOrigin, onMessage: fromHost });
+bridge.post({ type: 'zcc-init-config-request' });
+
+const session = savedSession();
+if (session) connect(session.token);
+else showSignIn();
+
+/** @param {Record<string, unknown>} message */
+function fromHost(message) {
+  const type = message.type;
+  if (typeof type !== 'string' || !(type.startsWith('zcc-') || type === 'onclicktoact')) return;
+  const requestId = requestIdOf(message.data);
+  let text;
+  try {
+    text = JSON.stringify(message);
+  } catch {
+    return reject('invalid-input', `${type}: the message cannot be read (it must be plain JSON data)`, requestId);
+  }
+  if (text.length > MAX_MESSAGE) {
+    return reject('invalid-input', `${type}: the message is ${text.length} bytes; the limit is ${MAX_MESSAGE}`, requestId);
+  }
+  const plain = JSON.parse(text);
+  if (type === 'zcc-init-config-response') hostConfig = plain;
+  if (!signedIn) {
+    if (ANSWERS.has(type)) return;
+    const why =
+      type === 'zcc-agent-info-request'
+        ? 'Agent identity is available only after login.'
+        : `${type} needs a signed-in agent; the agent has not signed in to the softphone yet.`;
+    return reject('agent-not-authenticated', why, requestId);
+  }
+  if (!channel?.send({ op: 'host', message: plain })) {
+    reject('unavailable', 'The softphone is reconnecting to the Callbar server; try again in a moment.', requestId);
+  }
+}
+
+/**
+ * @param {import('../types/protocol').ErrorCode} code
+ * @param {string} message
+ * @param {RequestId | undefined} requestId
+ */
+function reject(code, message, requestId) {
+  bridge.post({ type: 'zcc-error', data: requestId === undefined ? { code, message } : { code, message, requestId } });
+}
+
+/** @param {unknown} data @returns {RequestId | undefined} */
+function requestIdOf(data) {
+  if (data && typeof data === 'object' && 'requestId' in data) {
+    const id = /** @type {{ requestId: unknown }} */ (data).requestId;
+    if ((typeof id === 'string' && id.length > 0 && id.length <= 128) || Number.isSafeInteger(id)) {
+      return /** @type {RequestId} */ (id);
+    }
+  }
+  return undefined;
+}
+
+/** @param {string} [notice] */
+function showSignIn(notice) {
+  signedIn = false;
+  softphone = null;
+  replace(
+    app,
+    signInView({
+      notice,
+      onSubmit: async (email, password) => {
+        try {
+          const s = await signIn(email, password);
+          if (s) connect(s.token);
+          return null;
+        } catch (e) {
+          const err = /** @type {import('./session.js').SignInError} */ (e);
+          return err.message;
+        }
+      },
+    }),
+  );
+}
+
+/** @param {string} token */
+function connect(token) {
+  channel?.close();
+  replace(app, loadingView('Connecting to Callbar…'));
+  channel = openChannel({
+    token,
+    onOp,
+    onState: (state) => {
+      if (softphone) softphone.setConnection(state);
+      else if (state === 'reconnecting') replace(app, loadingView('Cannot reach the Callbar server. Retrying…'));
+    },
+  });
+}
+
+/** @param {ServerOp} op */
+function onOp(op) {
+  switch (op.op) {
+    case 'welcome': {
+      signedIn = true;
+      if (!softphone) {
+        softphone = softphoneView({
+          agent: op.agent,
+          wide,
+          onStatus: (code) => channel?.send({ op: 'set-status', code }),
+          onSignOut: () => {
+            channel?.close();
+            channel = null;
+            signOut().finally(() => showSignIn('You signed out.'));
+          },
+          onToggleSize: () => {
+            wide = !wide;
+            softphone?.setWide(wide);
+            bridge.post({ type: 'zcc-resize', data: wide ? SIZES.wide : SIZES.compact });
+          },
+        });
+        softphone.init();
+        replace(app, softphone.root);
+      }
+      softphone.setStatus(op.status, op.reasons);
+      reasons = op.reasons;
+      softphone.setConnection('open');
+      if (hostConfig) channel?.send({ op: 'host', message: hostConfig });
+      break;
+    }
+    case 'status':
+      softphone?.setStatus(op.status, reasons);
+      break;
+    case 'post':
+      bridge.post(op.message);
+      break;
+    case 'problem':
+      console.warn('Callbar:', op.message);
+      break;
+    case 'closed':
+      if (op.reason === 'shutting-down') break;
+      channel?.close();
+      channel = null;
+      forgetSession();
+      showSignIn(op.message);
+      break;
+  }
+}
