@@ -21,7 +21,56 @@ use crate::{demo, http};
 /// How long shutdown waits for connections to finish.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// A started server: where it listens, and how to stop it.
+pub struct Running {
+    /// The addresses of the embed/API server.
+    pub addrs: Vec<SocketAddr>,
+    /// The addresses of the demo CRM server (empty without the demo).
+    pub demo_addrs: Vec<SocketAddr>,
+    pub state: Arc<AppState>,
+    servers: tokio::task::JoinSet<()>,
+}
+
+impl Running {
+    /// Shuts down gracefully: channels are told to reconnect, requests in flight finish
+    /// (for at most [`DRAIN`]).
+    pub async fn stop(mut self) {
+        self.state.shutdown.cancel();
+        let servers = &mut self.servers;
+        if tokio::time::timeout(DRAIN, async {
+            while servers.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
+        }
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    print_banner(
+        &running.running.state.config,
+        &running.running.state.store,
+        running.created_demo,
+    )
+    .await;
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.running.stop().await;
+    Ok(())
+}
+
+/// What [`start`] returns: the server, and whether it created the demo organization.
+pub struct Started {
+    pub running: Running,
+    pub created_demo: bool,
+}
+
+/// Opens the store, seeds the demo, binds and starts serving.
+pub async fn start(config: Config) -> anyhow::Result<Started> {
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&config.data_dir).await.with_context(|| {
             format!("cannot open the database in {}", config.data_dir.display())
@@ -43,33 +92,32 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     });
 
     let mut servers = tokio::task::JoinSet::new();
+    let mut addrs = Vec::new();
     for listener in bind(&config.listen, "listen").await? {
+        addrs.push(listener.local_addr()?);
         servers.spawn(serve(
             listener,
             http::router(state.clone()),
             shutdown.clone(),
         ));
     }
+    let mut demo_addrs = Vec::new();
     if config.demo {
         for listener in bind(&config.demo_listen, "demo_listen").await? {
+            demo_addrs.push(listener.local_addr()?);
             servers.spawn(serve(listener, demo::router(&config), shutdown.clone()));
         }
     }
-    tokio::spawn(purge_sessions(store.clone(), shutdown.clone()));
-    print_banner(&config, &store, created_demo).await;
-
-    wait_for_signal().await;
-    tracing::info!("shutting down");
-    shutdown.cancel();
-    if tokio::time::timeout(DRAIN, async {
-        while servers.join_next().await.is_some() {}
+    servers.spawn(purge_sessions(store, shutdown));
+    Ok(Started {
+        running: Running {
+            addrs,
+            demo_addrs,
+            state,
+            servers,
+        },
+        created_demo,
     })
-    .await
-    .is_err()
-    {
-        tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
-    }
-    Ok(())
 }
 
 /// Binds every address `addr` resolves to (`localhost` is both 127.0.0.1 and ::1).

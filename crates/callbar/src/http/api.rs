@@ -75,7 +75,15 @@ async fn sign_in(
     ))
 }
 
+/// Signing out ends the session and sets the agent Offline, so nothing is offered to
+/// someone who left; every window of the agent hears of it before this one closes.
 async fn sign_out(State(state): State<SharedState>, Signed(auth): Signed) -> ApiResult<StatusCode> {
+    status::set(
+        &state,
+        &auth.user.id,
+        callbar_protocol::status_code::OFFLINE,
+    )
+    .await?;
     state.sessions.sign_out(&auth).await?;
     state
         .agents

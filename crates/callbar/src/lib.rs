@@ -1,0 +1,60 @@
+//! Callbar: a self-hosted contact center whose agent softphone embeds in any web
+//! application and speaks the `zcc-*` protocol of Zoom Contact Center Smart Embed.
+//!
+//! This crate is the binary's body: configuration, HTTP and WebSocket surfaces, sign-in,
+//! the organization's administration, and the wiring of the engine, media and store
+//! crates. `main.rs` only parses the command line and calls [`run`].
+
+pub mod agents;
+pub mod auth;
+pub mod cli;
+mod commands;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod org;
+pub mod origin;
+pub mod server;
+pub mod state;
+
+use cli::{Cli, Command};
+use commands::open;
+
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config_file = cli.config.as_deref();
+    let data_dir = cli.data_dir.as_deref();
+    match cli.command {
+        None | Some(Command::Serve) => {
+            let config = config::Config::load(config_file, data_dir, &cli.serve)?;
+            init_logging(&config);
+            server::run(config).await
+        }
+        Some(Command::User(cmd)) => commands::user(&open(config_file, data_dir).await?, cmd).await,
+        Some(Command::Domain(cmd)) => {
+            commands::domain(&open(config_file, data_dir).await?, cmd).await
+        }
+        Some(Command::Reason(cmd)) => {
+            commands::reason(&open(config_file, data_dir).await?, cmd).await
+        }
+    }
+}
+
+fn init_logging(config: &config::Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter).unwrap_or_else(|e| {
+        eprintln!(
+            "warning: log filter {:?} is invalid ({e}); using info",
+            config.log_filter
+        );
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
