@@ -169,6 +169,11 @@ async fn sign_out_closes_the_channels_of_that_session() {
         .await;
     let op = elsewhere.until(|op| op["op"] == "status").await;
     assert_eq!(
+        op["status"]["statusCode"], "30",
+        "the other window hears the agent went Offline"
+    );
+    let op = elsewhere.until(|op| op["op"] == "status").await;
+    assert_eq!(
         op["status"]["statusCode"], "1",
         "the other session still works"
     );
