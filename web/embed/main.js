@@ -8,7 +8,7 @@
 import { createHostBridge } from './host-bridge.js';
 import { openChannel } from './channel.js';
 import { savedSession, signIn, signOut, forgetSession } from './session.js';
-import { signInView, softphoneView, loadingView, SIZES } from './views.js';
+import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from './views.js';
 import { replace } from '../shared/dom.js';
 
 /** @typedef {import('../types/protocol').ServerOp} ServerOp */
@@ -32,10 +32,16 @@ const hostOrigin = document.querySelector('meta[name="callbar-host-origin"]')?.g
 let channel = null;
 /** @type {ReturnType<typeof softphoneView> | null} */
 let softphone = null;
+/** @type {ReturnType<typeof contactSearchView> | null} */
+let contacts = null;
 let signedIn = false;
 let wide = true;
 /** @type {import('../types/protocol').ReasonOption[]} */
 let reasons = [];
+/** How long the host has to answer a contact search. */
+const SEARCH_TIMEOUT_MS = 5000;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let searchTimer;
 /** The host's zcc-init-config-response, forwarded to the server once signed in. */
 /** @type {Record<string, unknown> | null} */
 let hostConfig = null;
@@ -100,6 +106,7 @@ function requestIdOf(data) {
 function showSignIn(notice) {
   signedIn = false;
   softphone = null;
+  contacts = null;
   replace(
     app,
     signInView({
@@ -138,7 +145,19 @@ function onOp(op) {
     case 'welcome': {
       signedIn = true;
       if (!softphone) {
+        const search = contactSearchView({
+          onSearch: (query) => {
+            search.pending();
+            clearTimeout(searchTimer);
+            searchTimer = setTimeout(() => search.noAnswer(), SEARCH_TIMEOUT_MS);
+            // Zoom's embed sends email lookups as an object, everything else as a string.
+            const q = query.includes('@') ? { email: query, type: 'email' } : query;
+            bridge.post({ type: 'zcc-contact-search-event', data: { query: q } });
+          },
+        });
+        contacts = search;
         softphone = softphoneView({
+          panels: [search.root],
           agent: op.agent,
           wide,
           onStatus: (code) => channel?.send({ op: 'set-status', code }),
@@ -167,6 +186,10 @@ function onOp(op) {
       break;
     case 'post':
       bridge.post(op.message);
+      break;
+    case 'contact-search-result':
+      clearTimeout(searchTimer);
+      contacts?.show(op.matches);
       break;
     case 'problem':
       console.warn('Callbar:', op.message);

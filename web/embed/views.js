@@ -78,9 +78,10 @@ export function signInView({ notice, onSubmit }) {
  *   onSignOut: () => void,
  *   onToggleSize: () => void,
  *   wide: boolean,
- * }} options
+ *   panels: HTMLElement[],
+ * }} options  panels are shown under the engagements
  */
-export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide }) {
+export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, panels }) {
   const statusSelect = h('select', {
     id: 'status',
     class: 'status-select',
@@ -129,6 +130,7 @@ export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide }
         h('h2', { id: 'engagements-title' }, 'Engagements'),
         h('p', { class: 'empty' }, 'No engagements right now. Calls, chats and work items appear here when they are offered to you.'),
       ),
+      panels,
     ),
   );
 
@@ -167,6 +169,66 @@ export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide }
     },
     init() {
       this.setWide(wide);
+    },
+  };
+}
+
+/**
+ * Finding a contact in the host application (`zcc-contact-search-event`). Whatever the
+ * host returns is shown as text.
+ * @param {{ onSearch: (query: string) => void }} options
+ */
+export function contactSearchView({ onSearch }) {
+  const input = h('input', { id: 'contact-query', type: 'search', autocomplete: 'off', placeholder: 'Name, phone or email' });
+  const results = h('ul', { class: 'contacts', 'aria-labelledby': 'contacts-title' });
+  const state = h('p', { class: 'muted', role: 'status' });
+  const root = h(
+    'section',
+    { class: 'panel contact-search', 'aria-labelledby': 'contacts-title' },
+    h('h2', { id: 'contacts-title' }, 'Contacts'),
+    h(
+      'form',
+      {
+        class: 'inline-form',
+        role: 'search',
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            const query = input.value.trim();
+            if (query) onSearch(query);
+          },
+        },
+      },
+      h('label', { for: 'contact-query', class: 'visually-hidden' }, 'Search contacts'),
+      input,
+      h('button', { type: 'submit' }, 'Search'),
+    ),
+    state,
+    results,
+  );
+  return {
+    root,
+    pending() {
+      state.textContent = 'Searching…';
+      replace(results);
+    },
+    /** @param {import('../types/protocol').ContactRecord[]} matches */
+    show(matches) {
+      state.textContent = matches.length === 0 ? 'No matching contact.' : `${matches.length} found`;
+      replace(
+        results,
+        matches.map((c) =>
+          h(
+            'li',
+            { class: 'contact' },
+            h('span', { class: 'contact-name' }, c.name || c.id || 'Unnamed'),
+            h('span', { class: 'contact-meta' }, [c.phone, c.email, c.entity].filter(Boolean).join(' · ')),
+          ),
+        ),
+      );
+    },
+    noAnswer() {
+      state.textContent = 'The host application did not answer the search.';
     },
   };
 }

@@ -270,7 +270,7 @@ engagementId?: string, };
 
 export type SendDtmf = { engagementId: string, digits: string, requestId?: RequestId, };
 
-export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
+export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
 
 export type SetDisposition = { engagementId: string, channelType?: Channel, requestId?: RequestId, 
 /**

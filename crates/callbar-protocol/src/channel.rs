@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{AgentStatusInfo, EmbedMessage, EpochMs};
+use crate::{AgentStatusInfo, ContactRecord, EmbedMessage, EpochMs};
 
 /// What the embed sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -76,6 +76,8 @@ pub enum ServerOp {
     Status { status: AgentStatusInfo },
     /// Post this message to the host, unchanged.
     Post { message: EmbedMessage },
+    /// The host's answer to the embed's last `zcc-contact-search-event`, validated.
+    ContactSearchResult { matches: Vec<ContactRecord> },
     /// A client op could not be understood; the channel stays open.
     Problem { message: String },
     /// The channel ends; the embed shows sign-in again unless the reason is

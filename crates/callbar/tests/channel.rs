@@ -127,6 +127,16 @@ async fn host_messages_are_parsed_on_the_server() {
         json!({ "code": "no-phone", "message": "Phone number is required" })
     );
 
+    // The host's answer to a contact search comes back validated, for display.
+    ch.host(json!({ "type": "zcc-contact-search-response", "data": { "id": 7, "name": "<img src=x onerror=alert(1)>" } })).await;
+    let r = ch.next().await.unwrap();
+    assert_eq!(r["op"], "contact-search-result");
+    assert_eq!(r["matches"][0]["id"], "7");
+    assert_eq!(
+        r["matches"][0]["name"], "<img src=x onerror=alert(1)>",
+        "kept as text; the embed renders text"
+    );
+
     // Not a protocol message: nothing comes back, the channel stays usable.
     ch.host(json!({ "type": "pageView" })).await;
     ch.send(json!({ "op": "dance" })).await;

@@ -120,11 +120,13 @@ async fn apply(
                 },
             ))
         }
-        // Answers to lookups the embed asked for; nothing is waiting for them yet.
-        H::InitConfigResponse(_)
-        | H::ContactSearchResponse(_)
-        | H::IncomingPhoneResponse(_)
-        | H::IncomingEmailResponse(_) => Vec::new(),
+        H::ContactSearchResponse(matches) => {
+            vec![ServerOp::ContactSearchResult { matches: matches.0 }]
+        }
+        // Answers to lookups nothing is waiting for yet.
+        H::InitConfigResponse(_) | H::IncomingPhoneResponse(_) | H::IncomingEmailResponse(_) => {
+            Vec::new()
+        }
         H::ClickToAct(_) => post(EmbedMessage::Error(ZccError::new(
             ErrorCode::Unavailable,
             "outbound calling needs a SIP trunk, and this server has none configured",
