@@ -43,7 +43,7 @@ const SEARCH_TIMEOUT_MS = 5000;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let searchTimer;
 /** The host's zcc-init-config-response, forwarded to the server once signed in. */
-/** @type {Record<string, unknown> | null} */
+/** @type {import('../types/protocol').JsonValue | null} */
 let hostConfig = null;
 
 const bridge = createHostBridge({ hostOrigin, onMessage: fromHost });
