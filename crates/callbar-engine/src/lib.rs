@@ -59,6 +59,8 @@ mod routing;
 mod setup;
 mod snapshot;
 mod stats;
+#[cfg(test)]
+mod tests;
 mod timers;
 mod wrapup;
 
