@@ -32,9 +32,13 @@ import {
 /** @typedef {import("../types/protocol").PhoneCallLog} PhoneCallLog */
 /** @typedef {import("./contacts.js").Contact} Contact */
 
-const iframe = /** @type {HTMLIFrameElement} */ (
-  document.getElementById("zoom-embeddable-phone-iframe")
+// The iframe (Zoom's snippet) waits in a <template> until the message listener below is
+// attached; see the end of this file.
+const softphoneTemplate = /** @type {HTMLTemplateElement} */ (
+  document.getElementById("softphone-template")
 );
+const softphone = document.importNode(softphoneTemplate.content, true);
+const iframe = /** @type {HTMLIFrameElement} */ (softphone.querySelector("iframe"));
 
 /**
  * The Callbar server's origin, e.g. "https://callbar.example.com". A CRM would usually
@@ -42,7 +46,7 @@ const iframe = /** @type {HTMLIFrameElement} */ (
  * Every message from the softphone must come from it, and every message to the softphone
  * is posted to it.
  */
-const CALLBAR_ORIGIN = new URL(iframe.src).origin;
+const CALLBAR_ORIGIN = new URL(iframe.getAttribute("src") ?? "").origin;
 
 /** The most log entries kept on the page; older ones are dropped. */
 const LOG_LIMIT = 500;
@@ -455,3 +459,6 @@ function clockTime(date) {
 }
 
 renderContacts();
+
+// Everything is listening: load the softphone. Its first message cannot be missed now.
+softphoneTemplate.replaceWith(softphone);
