@@ -5,7 +5,7 @@
  * This is the whole integration a CRM needs. It
  *
  * 1. listens for messages from the softphone iframe, accepting only those from the Callbar
- *    server's origin and from that iframe;
+ *    server's origin and from that iframe, and starts listening before the iframe loads;
  * 2. posts to the iframe with the Callbar origin as `targetOrigin`, never `'*'`;
  * 3. answers the softphone's requests: its configuration and the contact lookups;
  * 4. reacts to its notifications: screen pop, resize, call log, agent identity and status;
@@ -46,7 +46,7 @@ const iframe = /** @type {HTMLIFrameElement} */ (softphone.querySelector("iframe
  * Every message from the softphone must come from it, and every message to the softphone
  * is posted to it.
  */
-const CALLBAR_ORIGIN = new URL(iframe.getAttribute("src") ?? "").origin;
+const CALLBAR_ORIGIN = new URL(iframe.src).origin;
 
 /** The most log entries kept on the page; older ones are dropped. */
 const LOG_LIMIT = 500;
