@@ -66,7 +66,6 @@ export function signInView({ notice, onSubmit }) {
     error,
     submit,
   );
-  queueMicrotask(() => email.focus());
   return h('main', { class: 'signin-page' }, h('div', { class: 'brand', 'aria-hidden': 'true' }, 'Callbar'), form);
 }
 

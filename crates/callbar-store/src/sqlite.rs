@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
 
 use crate::*;
 
@@ -37,7 +37,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        Self::connect(options, 4).await
+        // Migrate (and switch to WAL) on one connection before the pool opens more, so no
+        // second connection races the schema change for the file lock.
+        let mut first = options.connect().await.map_err(backend)?;
+        MIGRATOR.run(&mut first).await.map_err(migration)?;
+        first.close().await.map_err(backend)?;
+        Ok(SqliteStore {
+            pool: pool(options, 4).await?,
+        })
     }
 
     /// A private in-memory database, for tests.
@@ -46,24 +53,25 @@ impl SqliteStore {
             .map_err(backend)?
             .foreign_keys(true);
         // One connection: every connection to :memory: is its own database.
-        Self::connect(options, 1).await
-    }
-
-    async fn connect(options: SqliteConnectOptions, max: u32) -> Result<Self> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migrating the database failed: {e}")))?;
+        let pool = pool(options, 1).await?;
+        MIGRATOR.run(&pool).await.map_err(migration)?;
         Ok(SqliteStore { pool })
     }
+}
+
+async fn pool(options: SqliteConnectOptions, max: u32) -> Result<SqlitePool> {
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(backend)
+}
+
+fn migration(e: sqlx::migrate::MigrateError) -> StoreError {
+    StoreError::Backend(format!("migrating the database failed: {e}"))
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
