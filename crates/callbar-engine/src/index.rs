@@ -44,15 +44,19 @@ impl Engine {
         let entry = self.agents[slot as usize]
             .as_mut()
             .expect("agent slots in use are filled");
-        let status_before = entry.agent.reported(&entry.load);
+        let status_before = (
+            entry.agent.reported(&entry.load),
+            entry.agent.status.clone(),
+        );
         let available_before = entry.agent.availability(&entry.load);
         change(&mut entry.agent, &mut entry.load);
-        let status_after = entry.agent.reported(&entry.load);
+        let reported = entry.agent.reported(&entry.load);
         let available_after = entry.agent.availability(&entry.load);
-        if status_after != status_before {
+        if reported != status_before.0 || entry.agent.status != status_before.1 {
             out.push(Output::AgentStatus {
                 agent: entry.agent.id.clone(),
-                status: status_after,
+                status: reported,
+                chosen: entry.agent.status.clone(),
             });
         }
         if available_after & !available_before != 0 {

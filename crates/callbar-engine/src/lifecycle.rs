@@ -220,9 +220,21 @@ impl Engine {
         Ok(())
     }
 
-    /// Puts a queued engagement in its queue's order (or, if its maximum wait has already
-    /// run out, applies the outcome) and marks it for routing.
+    /// Puts an engagement in its queue's order and announces it (or, if its maximum wait has
+    /// already run out, applies the outcome instead).
     pub(crate) fn enter_waiting(&mut self, key: u64, now: i64, out: &mut Vec<Output>) {
+        if self.file_waiting(key, now, out) {
+            let e = &self.engagements[&key];
+            out.push(Output::Queued {
+                engagement: e.id.clone(),
+                queue: e.queue_id.clone(),
+            });
+        }
+    }
+
+    /// Files a queued engagement with its waiting timers and marks it for routing; false
+    /// when its maximum wait had already run out and the outcome was applied instead.
+    pub(crate) fn file_waiting(&mut self, key: u64, now: i64, out: &mut Vec<Output>) -> bool {
         let e = &self.engagements[&key];
         let queue = &self.queues[self.queue_ids[&e.queue_id] as usize];
         let entered = e.queue_entered_at;
@@ -230,21 +242,18 @@ impl Engine {
             && now >= entered + max_wait.after_ms
         {
             self.max_wait_reached(key, now, out);
-            return;
+            return false;
         }
         for (at, timer) in queued_timers(queue, entered) {
             if at > now {
                 self.timers.set(at, timer, key);
             }
         }
-        out.push(Output::Queued {
-            engagement: e.id.clone(),
-            queue: e.queue_id.clone(),
-        });
         self.dirty
             .engagements
             .insert((Reverse(e.priority), e.seq, key));
         self.place_waiting(key);
+        true
     }
 
     /// Files a queued engagement in its queue's order (and its target's direct list).

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use callbar_protocol::{Channel, Direction, status_code};
 use serde::{Deserialize, Serialize};
 
-use crate::{AbandonReason, ClosedBy, Customer, EndedBy, Strategy};
+use crate::{AbandonReason, AgentStatus, ClosedBy, Customer, EndedBy, Strategy};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
@@ -76,10 +76,13 @@ pub enum Output {
     },
     /// Cancelled through the API before going live; no call log.
     Cancelled { engagement: String },
-    /// The status to announce for the agent changed (`zcc-agent-status-notification`).
+    /// The agent's status changed: `status` is what to announce
+    /// (`zcc-agent-status-notification`), `chosen` what the agent chose (or the engine chose
+    /// for them after missed offers). Emitted whenever either changes.
     AgentStatus {
         agent: String,
         status: ReportedStatus,
+        chosen: AgentStatus,
     },
 }
 

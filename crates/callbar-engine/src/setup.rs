@@ -88,7 +88,7 @@ impl Engine {
         // Back in place, with timers of the new config; a maximum wait the new config has
         // already exceeded applies now.
         for key in waiting {
-            self.enter_waiting(key, now, out);
+            self.file_waiting(key, now, out);
         }
         Ok(())
     }

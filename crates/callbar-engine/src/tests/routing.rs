@@ -431,9 +431,43 @@ fn missed_offers_in_a_row_set_the_agent_not_ready() {
         agent: "a".into(),
         status: crate::ReportedStatus::NotReady {
             code: "missed".into()
-        }
+        },
+        chosen: AgentStatus::NotReady {
+            code: "missed".into()
+        },
     }));
     assert_eq!(w.order("q"), ["e1", "e2"]);
+}
+
+#[test]
+fn a_status_the_engine_sets_is_announced_even_while_occupied() {
+    let mut w = World::with_config(crate::EngineConfig {
+        missed_offers_limit: 1,
+        ..Default::default()
+    });
+    w.queue("q", queue(Channel::Chat));
+    w.agent("a", &["q"], &[]);
+    w.ready("a");
+    w.create("live", "q");
+    w.accept("a", "live");
+    w.create("missed", "q");
+    let out = w.advance_to(20_000);
+    let missed = AgentStatus::NotReady {
+        code: "missed".into(),
+    };
+    assert!(out.contains(&crate::Output::AgentStatus {
+        agent: "a".into(),
+        status: crate::ReportedStatus::Occupied,
+        chosen: missed.clone(),
+    }));
+    let out = w.end("a", "live");
+    assert!(out.contains(&crate::Output::AgentStatus {
+        agent: "a".into(),
+        status: crate::ReportedStatus::NotReady {
+            code: "missed".into()
+        },
+        chosen: missed,
+    }));
 }
 
 #[test]
@@ -532,6 +566,7 @@ fn occupied_is_reported_while_live() {
     let occupied = crate::Output::AgentStatus {
         agent: "a".into(),
         status: crate::ReportedStatus::Occupied,
+        chosen: AgentStatus::Ready,
     };
     assert!(w.accept("a", "e").contains(&occupied));
     assert_eq!(w.reported("a"), crate::ReportedStatus::Occupied);
@@ -539,7 +574,8 @@ fn occupied_is_reported_while_live() {
     let out = w.end("a", "e");
     assert!(out.contains(&crate::Output::AgentStatus {
         agent: "a".into(),
-        status: crate::ReportedStatus::Ready
+        status: crate::ReportedStatus::Ready,
+        chosen: AgentStatus::Ready,
     }));
 }
 
