@@ -1,6 +1,7 @@
 // The agent channel: one WebSocket to the server that carries all state.
 //
-// It authenticates with the session token in its first message (never in the URL) and
+// It authenticates with the session token in its first message (never in the URL), or
+// with the session cookie when the frame was reloaded, and
 // reconnects on its own after a network blip, backing off from 250 ms to 5 s, so the
 // agent only has to watch the "Reconnecting…" banner disappear.
 
@@ -12,7 +13,7 @@ const MAX_BACKOFF_MS = 5000;
 
 /**
  * @param {{
- *   token: string,
+ *   token: string | null,
  *   onOp: (op: ServerOp) => void,
  *   onState: (state: ChannelState) => void,
  * }} options
@@ -30,7 +31,9 @@ export function openChannel({ token, onOp, onState }) {
     onState(attempt === 0 ? 'connecting' : 'reconnecting');
     const ws = new WebSocket(url);
     socket = ws;
-    ws.onopen = () => ws.send(JSON.stringify(/** @type {ClientOp} */ ({ op: 'hello', token })));
+    // Without a token the server uses the session cookie the socket was opened with.
+    const hello = /** @type {ClientOp} */ (token ? { op: 'hello', token } : { op: 'hello' });
+    ws.onopen = () => ws.send(JSON.stringify(hello));
     ws.onmessage = (event) => {
       /** @type {ServerOp} */
       let op;

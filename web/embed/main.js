@@ -7,7 +7,7 @@
 
 import { createHostBridge } from './host-bridge.js';
 import { openChannel } from './channel.js';
-import { savedSession, signIn, signOut, forgetSession } from './session.js';
+import { resumeSession, signIn, signOut, forgetSession } from './session.js';
 import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from './views.js';
 import { replace } from '../shared/dom.js';
 
@@ -49,9 +49,8 @@ let hostConfig = null;
 const bridge = createHostBridge({ hostOrigin, onMessage: fromHost });
 bridge.post({ type: 'zcc-init-config-request' });
 
-const session = savedSession();
-if (session) connect(session.token);
-else showSignIn();
+replace(app, loadingView('Loading…'));
+resumeSession().then((session) => (session ? connect(session.token) : showSignIn()));
 
 /** @param {Record<string, unknown>} message */
 function fromHost(message) {
@@ -114,7 +113,7 @@ function showSignIn(notice) {
       onSubmit: async (email, password) => {
         try {
           const s = await signIn(email, password);
-          if (s) connect(s.token);
+          connect(s.token);
           return null;
         } catch (e) {
           const err = /** @type {import('./session.js').SignInError} */ (e);
@@ -125,7 +124,7 @@ function showSignIn(notice) {
   );
 }
 
-/** @param {string} token */
+/** @param {string | null} token  null: the session cookie authenticates the channel */
 function connect(token) {
   channel?.close();
   replace(app, loadingView('Connecting to Callbar…'));
@@ -161,10 +160,14 @@ function onOp(op) {
           agent: op.agent,
           wide,
           onStatus: (code) => channel?.send({ op: 'set-status', code }),
-          onSignOut: () => {
-            channel?.close();
-            channel = null;
-            signOut().finally(() => showSignIn('You signed out.'));
+          onSignOut: async () => {
+            // The server sets the agent Offline (the host hears it on this channel), then
+            // closes the channel with "You signed out.".
+            if (!(await signOut())) {
+              channel?.close();
+              channel = null;
+              showSignIn('You signed out.');
+            }
           },
           onToggleSize: () => {
             wide = !wide;

@@ -1,47 +1,13 @@
 // Signing in inside a cross-site iframe.
 //
-// No cookies: browsers block third-party cookies, and the embed always runs cross-site.
-// Sign-in returns a bearer token that lives in this frame's session storage (partitioned
-// by the host site, so it survives a reload of the host page but is never shared with
-// another site) or, where storage is blocked too, only in memory.
+// Browsers block third-party cookies there, and with them the frame's storage. Sign-in
+// returns a token, which this module keeps in memory for the agent channel's `hello`, and
+// sets a partitioned cookie (CHIPS), which browsers keep even then, for this host site
+// only. After a reload of the host page the cookie resumes the session; the token is not
+// needed (and is never stored where scripts could find it later).
 
-const KEY = 'callbar.session';
-
-/** @type {{ token: string, expiresAt: number } | null} */
-let memory = null;
-
-/** @returns {Storage | null} */
-function storage() {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return null;
-  }
-}
-
-/** The saved session, if it has not expired. */
-export function savedSession() {
-  let saved = memory;
-  try {
-    const raw = storage()?.getItem(KEY);
-    if (raw) saved = JSON.parse(raw);
-  } catch {
-    // Unreadable storage: fall back to memory.
-  }
-  if (!saved || typeof saved.token !== 'string' || !(saved.expiresAt > Date.now())) return null;
-  return saved;
-}
-
-/** @param {{ token: string, expiresAt: number } | null} session */
-function save(session) {
-  memory = session;
-  try {
-    if (session) storage()?.setItem(KEY, JSON.stringify(session));
-    else storage()?.removeItem(KEY);
-  } catch {
-    // Storage blocked: memory only.
-  }
-}
+/** @type {{ token: string | null, expiresAt: number } | null} */
+let current = null;
 
 export class SignInError extends Error {
   /**
@@ -57,6 +23,7 @@ export class SignInError extends Error {
 /**
  * @param {string} email
  * @param {string} password
+ * @returns {Promise<{ token: string | null, expiresAt: number }>}
  */
 export async function signIn(email, password) {
   let response;
@@ -65,7 +32,6 @@ export async function signIn(email, password) {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email, password }),
-      credentials: 'omit',
     });
   } catch {
     throw new SignInError('Cannot reach the Callbar server. Check your connection and try again.');
@@ -75,27 +41,47 @@ export async function signIn(email, password) {
     const retry = Number(response.headers.get('Retry-After')) || undefined;
     throw new SignInError(body?.error?.message || `Sign-in failed (${response.status}).`, retry);
   }
-  save({ token: body.token, expiresAt: body.expiresAt });
-  return savedSession();
+  current = { token: body.token, expiresAt: body.expiresAt };
+  return current;
 }
 
-/** Ends the session on the server (best effort) and forgets it here. */
-export async function signOut() {
-  const session = savedSession();
-  save(null);
-  if (!session) return;
+/**
+ * The session this frame can continue: the one signed in here, or the one the session
+ * cookie holds (after a reload). `null` when the agent must sign in.
+ * @returns {Promise<{ token: string | null, expiresAt: number } | null>}
+ */
+export async function resumeSession() {
+  if (current && current.expiresAt > Date.now()) return current;
   try {
-    await fetch('/api/v1/sessions/current', {
-      method: 'DELETE',
-      headers: { Authorization: `Bearer ${session.token}` },
-      credentials: 'omit',
-    });
+    const response = await fetch('/api/v1/me');
+    if (!response.ok) return null;
+    const body = await response.json();
+    current = { token: null, expiresAt: body.sessionExpiresAt };
+    return current;
   } catch {
-    // The server forgets it at expiry anyway.
+    return null;
+  }
+}
+
+/**
+ * Ends the session on the server. Resolves to whether the server confirmed; either way
+ * this frame forgets it.
+ */
+export async function signOut() {
+  const token = current?.token;
+  current = null;
+  try {
+    const response = await fetch('/api/v1/sessions/current', {
+      method: 'DELETE',
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    return response.ok;
+  } catch {
+    return false;
   }
 }
 
 /** Forgets the session without telling the server (it already ended there). */
 export function forgetSession() {
-  save(null);
+  current = null;
 }

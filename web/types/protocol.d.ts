@@ -124,7 +124,7 @@ export type ChatRinging = { queueId: string, queueName: string, engagementId: st
 
 export type ClickToAct = { phone?: string, id?: string, name?: string, email?: string, userEntity?: string, };
 
-export type ClientOp = { "op": "hello", token: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, };
+export type ClientOp = { "op": "hello", token?: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, };
 
 export type CloseReason = "invalid-session" | "expired" | "signed-out" | "shutting-down";
 

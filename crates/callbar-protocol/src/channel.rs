@@ -16,9 +16,13 @@ use crate::{AgentStatusInfo, ContactRecord, EmbedMessage, EpochMs};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum ClientOp {
-    /// The first message on a new socket: the session token from sign-in. Tokens never
-    /// travel in URLs.
-    Hello { token: String },
+    /// The first message on a new socket: the session token from sign-in, or none to
+    /// use the session cookie the socket was opened with. Tokens never travel in URLs.
+    Hello {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        token: Option<String>,
+    },
     /// The agent picked a status in the embed: `"1"`, `"30"` or a not-ready reason code.
     #[serde(rename_all = "camelCase")]
     SetStatus { code: String },

@@ -390,3 +390,66 @@ async fn health_and_metrics() {
     );
     assert!(m.contains("callbar_resident_memory_bytes"), "{m}");
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_partitioned_and_only_good_for_the_embed_itself() {
+    let s = TestServer::start().await;
+    let r = s
+        .http
+        .post(format!("{}/api/v1/sessions", s.url))
+        .json(&json!({ "email": "ada@example.com", "password": "callbar-demo" }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in [
+        "__Host-callbar_session=cb_",
+        "HttpOnly",
+        "Secure",
+        "SameSite=None",
+        "Partitioned",
+    ] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = |site: &'static str| {
+        s.http
+            .get(format!("{}/api/v1/me", s.url))
+            .header("cookie", pair.clone())
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    assert_eq!(
+        me("same-origin").await.unwrap().status(),
+        200,
+        "the embed's own requests"
+    );
+    assert_eq!(
+        me("cross-site").await.unwrap().status(),
+        401,
+        "not the host page's"
+    );
+    assert_eq!(me("same-site").await.unwrap().status(), 401);
+
+    let out = s
+        .http
+        .delete(format!("{}/api/v1/sessions/current", s.url))
+        .header("cookie", pair.clone())
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"),
+        "the cookie is removed"
+    );
+    assert_eq!(
+        me("same-origin").await.unwrap().status(),
+        401,
+        "the session is over"
+    );
+}

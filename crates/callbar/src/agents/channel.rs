@@ -45,11 +45,14 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    // A browser opened from the embed (same origin, checked above) may carry the session
+    // cookie; `hello` without a token uses it.
+    let cookie = crate::auth::cookie_token(&headers).map(str::to_owned);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| run(socket, state))
+        .on_upgrade(move |socket| run(socket, state, cookie))
 }
 
 type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
@@ -80,11 +83,14 @@ async fn close(sink: &mut Sink, reason: CloseReason, message: &str) {
         .await;
 }
 
-async fn run(socket: WebSocket, state: SharedState) {
+async fn run(socket: WebSocket, state: SharedState, cookie: Option<String>) {
     let (mut sink, mut stream) = socket.split();
     let auth = match timeout(HELLO_TIMEOUT, stream.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<ClientOp>(&text) {
-            Ok(ClientOp::Hello { token }) => state.sessions.authenticate(&token).await,
+            Ok(ClientOp::Hello { token }) => match token.or(cookie) {
+                Some(token) => state.sessions.authenticate(&token).await,
+                None => Err(AuthError::Missing),
+            },
             _ => {
                 close(
                     &mut sink,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put};
 use callbar_protocol::channel::CloseReason;
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::{Admin, Body, Signed, Supervisor};
 use crate::agents::status;
+use crate::auth::session_cookie;
 use crate::metrics::Metrics;
 use crate::org::{self, UserChange, UserInput};
 use crate::state::SharedState;
@@ -69,15 +70,20 @@ async fn sign_in(
     };
     Metrics::count(&state.metrics.sign_ins, outcome);
     let (token, auth) = result?;
+    let max_age = (auth.expires_at - callbar_store::now_ms()) / 1000;
     Ok((
         StatusCode::CREATED,
+        [(header::SET_COOKIE, session_cookie(Some(&token), max_age))],
         Json(json!({ "token": token, "expiresAt": auth.expires_at, "user": auth.user })),
     ))
 }
 
 /// Signing out ends the session and sets the agent Offline, so nothing is offered to
 /// someone who left; every window of the agent hears of it before this one closes.
-async fn sign_out(State(state): State<SharedState>, Signed(auth): Signed) -> ApiResult<StatusCode> {
+async fn sign_out(
+    State(state): State<SharedState>,
+    Signed(auth): Signed,
+) -> ApiResult<impl IntoResponse> {
     status::set(
         &state,
         &auth.user.id,
@@ -88,7 +94,10 @@ async fn sign_out(State(state): State<SharedState>, Signed(auth): Signed) -> Api
     state
         .agents
         .close_session(&auth.token_hash, CloseReason::SignedOut, "You signed out.");
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(None, 0))],
+    ))
 }
 
 async fn me(State(state): State<SharedState>, Signed(auth): Signed) -> ApiResult {

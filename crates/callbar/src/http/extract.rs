@@ -2,13 +2,12 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
 use callbar_store::Role;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::auth::{AuthError, Authenticated};
+use crate::auth::{AuthError, Authenticated, request_token};
 use crate::state::SharedState;
 
 /// A JSON body, with errors that name the problem.
@@ -31,20 +30,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
-/// A signed-in user (from `Authorization: Bearer <token>`).
+/// A signed-in user: `Authorization: Bearer <token>`, or the session cookie on a
+/// same-origin request (the embed).
 pub struct Signed(pub Authenticated);
 
 impl FromRequestParts<SharedState> for Signed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(AuthError::Missing)?;
-        Ok(Signed(state.sessions.authenticate(token.trim()).await?))
+        let token = request_token(&parts.headers).ok_or(AuthError::Missing)?;
+        Ok(Signed(state.sessions.authenticate(token).await?))
     }
 }
 
