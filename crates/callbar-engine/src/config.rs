@@ -22,8 +22,11 @@ pub struct EngineConfig {
     pub missed_reason_code: String,
     /// The sliding window of [`QueueStats::service_level`](crate::QueueStats::service_level).
     pub service_level_window_ms: i64,
-    /// How many finished engagements (closed, abandoned, cancelled) stay queryable, oldest
-    /// forgotten first. While an engagement is known its id cannot be reused.
+    /// How many finished engagements (closed, abandoned, cancelled) stay queryable through
+    /// [`Engine::engagement`](crate::Engine::engagement), oldest forgotten first. The default
+    /// is 0: the terminal output (call log) is the record and the server's store keeps
+    /// history; forgetting at once is also the cheapest (the memory is still in cache). While
+    /// an engagement is known its id cannot be reused.
     pub retain_finished: usize,
 }
 
@@ -33,7 +36,7 @@ impl Default for EngineConfig {
             missed_offers_limit: 3,
             missed_reason_code: "missed".to_owned(),
             service_level_window_ms: 30 * 60 * 1000,
-            retain_finished: 10_000,
+            retain_finished: 0,
         }
     }
 }

@@ -9,9 +9,10 @@
 //! collections (`BTreeMap`/`BTreeSet`); hash maps are used for lookups by id only.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::agent::Load;
+use crate::hash::FastMap;
 use crate::index::Membership;
 use crate::queue::Queue;
 use crate::timers::Timers;
@@ -29,14 +30,25 @@ pub(crate) struct AgentEntry {
     pub memberships: Vec<Membership>,
 }
 
-/// What became routable during a command; [`Engine::settle`] consumes it.
+/// What became routable during a command; [`Engine::settle`] consumes it. The slot lists
+/// are short and taken sorted and deduplicated (plain vectors: no allocation per insert).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dirty {
     /// Agents who can take more than before.
-    pub agents: BTreeSet<u32>,
+    pub agents: Vec<u32>,
     /// Engagements that entered or re-entered a queue or reached a new skill step:
     /// (priority, arrival sequence, key).
     pub engagements: BTreeSet<(Reverse<i32>, u64, u64)>,
+    /// Queues whose waiting engagements changed: their wake timer needs setting again.
+    pub queues: Vec<u32>,
+}
+
+/// Takes a list of slots in ascending order without repeats.
+pub(crate) fn take_sorted(slots: &mut Vec<u32>) -> Vec<u32> {
+    let mut taken = std::mem::take(slots);
+    taken.sort_unstable();
+    taken.dedup();
+    taken
 }
 
 /// The sans-IO contact-center engine. See the crate documentation.
@@ -44,16 +56,17 @@ pub(crate) struct Dirty {
 pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) queues: Vec<Queue>,
-    pub(crate) queue_ids: HashMap<String, u32>,
+    pub(crate) queue_ids: FastMap<String, u32>,
     /// Slots are never reused, so a slot number is also the order agents were first added.
     pub(crate) agents: Vec<Option<AgentEntry>>,
-    pub(crate) agent_ids: HashMap<String, u32>,
-    pub(crate) engagements: HashMap<u64, Engagement>,
-    pub(crate) engagement_ids: HashMap<String, u64>,
+    pub(crate) agent_ids: FastMap<String, u32>,
+    /// Boxed: engagements are large and the table moves its entries when it grows.
+    pub(crate) engagements: FastMap<u64, Box<Engagement>>,
+    pub(crate) engagement_ids: FastMap<String, u64>,
     /// Finished engagements, oldest first; forgotten beyond `retain_finished`.
     pub(crate) finished: VecDeque<u64>,
     /// Waiting direct-to-agent engagements by target agent id: (priority, sequence) → key.
-    pub(crate) direct: HashMap<String, BTreeMap<(Reverse<i32>, u64), u64>>,
+    pub(crate) direct: FastMap<String, BTreeMap<(Reverse<i32>, u64), u64>>,
     pub(crate) timers: Timers,
     pub(crate) next_key: u64,
     pub(crate) next_seq: u64,
@@ -65,13 +78,13 @@ impl Engine {
         Engine {
             config,
             queues: Vec::new(),
-            queue_ids: HashMap::new(),
+            queue_ids: FastMap::default(),
             agents: Vec::new(),
-            agent_ids: HashMap::new(),
-            engagements: HashMap::new(),
-            engagement_ids: HashMap::new(),
+            agent_ids: FastMap::default(),
+            engagements: FastMap::default(),
+            engagement_ids: FastMap::default(),
             finished: VecDeque::new(),
-            direct: HashMap::new(),
+            direct: FastMap::default(),
             timers: Timers::default(),
             next_key: 0,
             next_seq: 0,
@@ -87,7 +100,7 @@ impl Engine {
     /// happened, in order. On error nothing changed.
     pub fn handle(&mut self, now_ms: i64, command: Command) -> Result<Vec<Output>, EngineError> {
         let now = now_ms;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(4);
         match command {
             Command::Tick => {
                 self.tick(now, &mut out);
@@ -137,6 +150,7 @@ impl Engine {
             } => self.set_variable(&engagement, agent.as_deref(), name, value, &mut out)?,
         }
         self.settle(now, &mut out);
+        self.reschedule_queues(now);
         Ok(out)
     }
 
@@ -147,9 +161,7 @@ impl Engine {
 
     /// An engagement that is in progress or recently finished.
     pub fn engagement(&self, id: &str) -> Option<&Engagement> {
-        self.engagement_ids
-            .get(id)
-            .map(|key| &self.engagements[key])
+        self.engagement_ids.get(id).map(|key| self.eng(*key))
     }
 
     pub fn agent(&self, id: &str) -> Option<&Agent> {
@@ -172,7 +184,7 @@ impl Engine {
             .load
             .engagements
             .iter()
-            .map(|key| &self.engagements[key])
+            .map(|key| self.eng(*key))
             .collect())
     }
 

@@ -20,7 +20,7 @@ pub(crate) struct Membership {
     pub score: u32,
     /// Round-robin position.
     pub rr_last: u64,
-    /// The strategy key the agent is filed under in this queue's step indexes, if filed.
+    /// The strategy key the agent is filed under in this queue's available agents, if filed.
     pub filed: Option<(i64, i64)>,
 }
 
@@ -60,13 +60,13 @@ impl Engine {
             });
         }
         if available_after & !available_before != 0 {
-            self.dirty.agents.insert(slot);
+            self.dirty.agents.push(slot);
         }
         self.file_agent(slot);
     }
 
-    /// Files the agent in, or removes them from, each served queue's step indexes as their
-    /// availability and strategy key require.
+    /// Files the agent in, or removes them from, each served queue's index of available agents
+    /// (under the first step they meet) as their availability and strategy key require.
     pub(crate) fn file_agent(&mut self, slot: u32) {
         let entry = self.agents[slot as usize]
             .as_mut()
@@ -83,8 +83,7 @@ impl Engine {
             if wanted == m.filed {
                 continue;
             }
-            let first = m.first_step.unwrap_or(usize::MAX);
-            for index in queue.ready.iter_mut().skip(first) {
+            if let Some(index) = m.first_step.and_then(|first| queue.ready.get_mut(first)) {
                 if let Some((a, b)) = m.filed {
                     index.remove(&(a, b, slot));
                 }
@@ -102,15 +101,8 @@ impl Engine {
             .as_mut()
             .expect("agent slots in use are filled");
         for m in &mut entry.memberships {
-            if let Some((a, b)) = m.filed.take() {
-                let queue = &mut self.queues[m.queue as usize];
-                for index in queue
-                    .ready
-                    .iter_mut()
-                    .skip(m.first_step.unwrap_or(usize::MAX))
-                {
-                    index.remove(&(a, b, slot));
-                }
+            if let (Some((a, b)), Some(first)) = (m.filed.take(), m.first_step) {
+                self.queues[m.queue as usize].ready[first].remove(&(a, b, slot));
             }
         }
     }

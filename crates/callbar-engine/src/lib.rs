@@ -50,6 +50,7 @@ mod config;
 mod engagement;
 mod engine;
 mod error;
+mod hash;
 mod index;
 mod lifecycle;
 mod output;

@@ -14,7 +14,7 @@
 use std::cmp::Reverse;
 
 use crate::engagement::SYSTEM_PREFIX;
-use crate::queue::ServiceSample;
+use crate::queue::{ServiceSample, Waiting};
 use crate::timers::Timer;
 use crate::{
     AbandonReason, CallOutcome, EndedBy, Engagement, EngagementState, Engine, EngineError,
@@ -74,7 +74,7 @@ impl Engine {
             key,
             seq,
         };
-        self.engagements.insert(key, engagement);
+        self.engagements.insert(key, Box::new(engagement));
         self.engagement_ids.insert(new.id, key);
         self.enter_waiting(key, now, out);
         Ok(())
@@ -232,22 +232,16 @@ impl Engine {
         }
     }
 
-    /// Files a queued engagement with its waiting timers and marks it for routing; false
-    /// when its maximum wait had already run out and the outcome was applied instead.
+    /// Files a queued engagement and marks it for routing; false when its maximum wait had
+    /// already run out and the outcome was applied instead.
     pub(crate) fn file_waiting(&mut self, key: u64, now: i64, out: &mut Vec<Output>) -> bool {
         let e = &self.engagements[&key];
         let queue = &self.queues[self.queue_ids[&e.queue_id] as usize];
-        let entered = e.queue_entered_at;
         if let Some(max_wait) = &queue.config().max_wait
-            && now >= entered + max_wait.after_ms
+            && now >= e.queue_entered_at + max_wait.after_ms
         {
             self.max_wait_reached(key, now, out);
             return false;
-        }
-        for (at, timer) in queued_timers(queue, entered) {
-            if at > now {
-                self.timers.set(at, timer, key);
-            }
         }
         self.dirty
             .engagements
@@ -259,21 +253,38 @@ impl Engine {
     /// Files a queued engagement in its queue's order (and its target's direct list).
     pub(crate) fn place_waiting(&mut self, key: u64) {
         let e = &self.engagements[&key];
-        let queue = &mut self.queues[self.queue_ids[&e.queue_id] as usize];
-        queue.insert_waiting(e.priority, e.seq, key, e.target_agent.is_some());
+        let q = self.queue_ids[&e.queue_id];
+        let waiting = Waiting {
+            key,
+            entered: e.queue_entered_at,
+        };
+        self.queues[q as usize].insert_waiting(
+            e.priority,
+            e.seq,
+            waiting,
+            e.target_agent.is_some(),
+        );
         if let Some(target) = &e.target_agent {
             self.direct
                 .entry(target.clone())
                 .or_default()
                 .insert((Reverse(e.priority), e.seq), key);
         }
+        self.dirty.queues.push(q);
     }
 
-    /// Takes a queued engagement out of its queue's order and clears its waiting timers.
+    /// Takes a queued engagement out of its queue's order.
     pub(crate) fn leave_waiting(&mut self, key: u64) {
         let e = &self.engagements[&key];
-        let queue = &mut self.queues[self.queue_ids[&e.queue_id] as usize];
-        queue.remove_waiting(e.priority, e.seq, e.target_agent.is_some());
+        let q = self.queue_ids[&e.queue_id];
+        if let Some(head) =
+            self.queues[q as usize].remove_waiting(e.priority, e.seq, e.target_agent.is_some())
+        {
+            let next = &self.engagements[&head];
+            self.dirty
+                .engagements
+                .insert((Reverse(next.priority), next.seq, head));
+        }
         if let Some(target) = &e.target_agent
             && let Some(waiting) = self.direct.get_mut(target)
         {
@@ -282,9 +293,7 @@ impl Engine {
                 self.direct.remove(target);
             }
         }
-        for (at, timer) in queued_timers(queue, e.queue_entered_at) {
-            self.timers.clear(at, timer, key);
-        }
+        self.dirty.queues.push(q);
     }
 
     /// Ends an offer without an accept and frees the agent's slot; the caller decides where
@@ -354,27 +363,25 @@ impl Engine {
         }
     }
 
-    pub(crate) fn max_wait_expired(&mut self, key: u64, at: i64, out: &mut Vec<Output>) {
-        if self
-            .engagements
-            .get(&key)
-            .is_some_and(|e| e.state == EngagementState::Queued)
-        {
-            self.leave_waiting(key);
-            self.max_wait_reached(key, at, out);
+    /// A queue's wake timer fired: apply maximum waits that ran out, oldest first, and let
+    /// the head of each priority level try its new skill step.
+    pub(crate) fn queue_woke(&mut self, q: u32, at: i64, out: &mut Vec<Output>) {
+        let queue = &mut self.queues[q as usize];
+        queue.wake = None;
+        if let Some(after_ms) = queue.config().max_wait.as_ref().map(|mw| mw.after_ms) {
+            while let Some(oldest) = self.queues[q as usize]
+                .oldest()
+                .filter(|w| w.entered + after_ms <= at)
+            {
+                self.leave_waiting(oldest.key);
+                self.max_wait_reached(oldest.key, at, out);
+            }
         }
-    }
-
-    pub(crate) fn step_reached(&mut self, key: u64) {
-        if let Some(e) = self
-            .engagements
-            .get(&key)
-            .filter(|e| e.state == EngagementState::Queued)
-        {
-            self.dirty
-                .engagements
-                .insert((Reverse(e.priority), e.seq, key));
+        let heads: Vec<_> = self.queues[q as usize].heads().collect();
+        for (priority, seq, waiting) in heads {
+            self.dirty.engagements.insert((priority, seq, waiting.key));
         }
+        self.dirty.queues.push(q);
     }
 
     /// Applies the queue's maximum-wait outcome to an engagement that is not (or no longer)
@@ -424,12 +431,12 @@ impl Engine {
         let e = self.eng_mut(key);
         e.state = EngagementState::Abandoned { reason };
         e.finished_at = Some(now);
-        let call_log = self.call_log(
+        let call_log = Box::new(self.call_log(
             self.eng(key),
             ringing.as_deref(),
             now,
             CallOutcome::Abandoned { reason },
-        );
+        ));
         out.push(Output::Abandoned {
             engagement: call_log.engagement_id.clone(),
             reason,
@@ -480,25 +487,6 @@ impl Engine {
             window,
         );
     }
-}
-
-/// The timers of a queued engagement: its maximum wait and the start of each later skill
-/// step.
-pub(crate) fn queued_timers(
-    queue: &crate::queue::Queue,
-    entered: i64,
-) -> impl Iterator<Item = (i64, Timer)> + '_ {
-    let max_wait = queue
-        .config()
-        .max_wait
-        .as_ref()
-        .map(|mw| (entered + mw.after_ms, Timer::MaxWait));
-    max_wait.into_iter().chain(
-        queue
-            .step_starts
-            .iter()
-            .map(move |start| (entered + start, Timer::Step)),
-    )
 }
 
 pub(crate) fn check_variable_name(name: &str) -> Result<(), EngineError> {

@@ -66,13 +66,13 @@ pub enum Output {
     /// Wrap-up closed: the one call log of an engagement that went live.
     Closed {
         engagement: String,
-        call_log: CallLog,
+        call_log: Box<CallLog>,
     },
     /// The engagement ended without going live; its call log records a missed contact.
     Abandoned {
         engagement: String,
         reason: AbandonReason,
-        call_log: CallLog,
+        call_log: Box<CallLog>,
     },
     /// Cancelled through the API before going live; no call log.
     Cancelled { engagement: String },

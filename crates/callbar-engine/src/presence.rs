@@ -86,7 +86,7 @@ impl Engine {
             self.queues[m.queue as usize].members.remove(&slot);
         }
         self.agent_ids.remove(agent);
-        self.dirty.agents.remove(&slot);
+        self.dirty.agents.retain(|s| *s != slot);
         Ok(())
     }
 }

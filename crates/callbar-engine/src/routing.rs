@@ -21,6 +21,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::engine::take_sorted;
 use crate::queue::Rank;
 use crate::timers::Timer;
 use crate::{EngagementState, Engine, OfferReason, Output, RankKey, Strategy};
@@ -44,13 +45,13 @@ impl Engine {
                 if best.is_some_and(|(rank, _)| rank.0 < *priority) {
                     break;
                 }
-                let Some((&seq, &key)) = level.general.first_key_value() else {
+                let Some((&seq, head)) = level.general.first_key_value() else {
                     continue;
                 };
-                if queue.step_at(now - self.eng(key).queue_entered_at) >= first_step {
+                if queue.step_at(now - head.entered) >= first_step {
                     let rank = (*priority, seq);
                     if best.is_none_or(|(b, _)| rank < b) {
-                        best = Some((rank, key));
+                        best = Some((rank, head.key));
                     }
                     break;
                 }
@@ -92,19 +93,12 @@ impl Engine {
             return Some((slot, reason));
         }
         let step = queue.step_at(now - e.queue_entered_at);
-        let ready = &queue.ready[step];
         let decliner = e
             .last_declined_by
             .as_ref()
-            .and_then(|id| self.agent_ids.get(id));
-        let mut agents = ready.iter();
-        let mut chosen = agents.next()?;
-        if Some(&chosen.2) == decliner
-            && let Some(other) = agents.next()
-        {
-            chosen = other;
-        }
-        let &(k1, k2, slot) = chosen;
+            .and_then(|id| self.agent_ids.get(id))
+            .copied();
+        let ((k1, k2, slot), candidates) = queue.best_ready(step, decliner)?;
         let entry = self.entry(slot);
         let rank = match config.strategy {
             Strategy::LongestIdle => RankKey::IdleSince { idle_since: k1 },
@@ -122,7 +116,7 @@ impl Engine {
             strategy: config.strategy,
             rank,
             capacity_left_on_channel: entry.agent.free(&entry.load, e.channel),
-            candidates_considered: ready.len() as u32,
+            candidates_considered: candidates as u32,
         };
         Some((slot, reason))
     }
@@ -131,7 +125,7 @@ impl Engine {
     pub(crate) fn settle(&mut self, now: i64, out: &mut Vec<Output>) {
         let mut candidates: BTreeSet<(Rank, u64, u32)> = BTreeSet::new();
         loop {
-            for slot in std::mem::take(&mut self.dirty.agents) {
+            for slot in take_sorted(&mut self.dirty.agents) {
                 if let Some((rank, key)) = self.best_for_agent(slot, now) {
                     candidates.insert((rank, key, slot));
                 }
@@ -151,7 +145,7 @@ impl Engine {
                 // After an offer (to this agent or a better one) or a stale candidate, the
                 // agent's best engagement is another one: look again.
                 if !still_good || self.route(key, now, out) {
-                    self.dirty.agents.insert(slot);
+                    self.dirty.agents.push(slot);
                 }
             } else if let Some(entry) = from_queue {
                 self.dirty.engagements.remove(&entry);

@@ -83,10 +83,10 @@ impl Engine {
                 m.score = entry.agent.skill_score(queue);
             }
             self.file_agent(slot);
-            self.dirty.agents.insert(slot);
+            self.dirty.agents.push(slot);
         }
-        // Back in place, with timers of the new config; a maximum wait the new config has
-        // already exceeded applies now.
+        // Back in place under the new config; a maximum wait the new config has already
+        // exceeded applies now.
         for key in waiting {
             self.file_waiting(key, now, out);
         }
@@ -134,7 +134,7 @@ impl Engine {
             .config = config;
         self.rebuild_memberships(slot);
         self.file_agent(slot);
-        self.dirty.agents.insert(slot);
+        self.dirty.agents.push(slot);
         Ok(())
     }
 }

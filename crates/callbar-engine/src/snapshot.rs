@@ -4,17 +4,17 @@
 //! counters. Indexes, agent loads and timers are rebuilt by [`Engine::restore`]. Two engines
 //! that went through the same commands have equal snapshots, which is how replay is tested.
 //!
-//! Restore files every skill-step timer of a waiting engagement, including ones already
-//! passed; those fire on the next `Tick` and find nothing to do (routing was settled when the
-//! snapshot was taken), so the result is the same as never having stopped.
+//! A snapshot does not know the time it was taken, so restore sets each queue's wake at its
+//! first skill-step change or maximum wait, even one already passed; such a wake fires on the
+//! next `Tick` and finds nothing to do (routing was settled when the snapshot was taken), so
+//! the result is the same as never having stopped.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Load;
 use crate::engine::AgentEntry;
-use crate::lifecycle::queued_timers;
 use crate::queue::{Queue, QueueState};
 use crate::timers::Timer;
 use crate::{Agent, Engagement, EngagementState, Engine, EngineConfig, EngineError};
@@ -36,7 +36,11 @@ pub struct Snapshot {
 
 impl Engine {
     pub fn snapshot(&self) -> Snapshot {
-        let mut engagements: Vec<Engagement> = self.engagements.values().cloned().collect();
+        let mut engagements: Vec<Engagement> = self
+            .engagements
+            .values()
+            .map(|e| Engagement::clone(e))
+            .collect();
         engagements.sort_unstable_by_key(|e| e.key);
         Snapshot {
             config: self.config.clone(),
@@ -97,7 +101,7 @@ impl Engine {
             }));
             engine.rebuild_memberships(slot as u32);
         }
-        engine.engagements = HashMap::with_capacity(snapshot.engagements.len());
+        engine.engagements.reserve(snapshot.engagements.len());
         let keys: Vec<u64> = snapshot.engagements.iter().map(|e| e.key).collect();
         for e in snapshot.engagements {
             if !engine.queue_ids.contains_key(&e.queue_id) {
@@ -115,7 +119,7 @@ impl Engine {
                 )));
             }
             engine.engagement_ids.insert(e.id.clone(), e.key);
-            engine.engagements.insert(e.key, e);
+            engine.engagements.insert(e.key, Box::new(e));
         }
         engine.finished = VecDeque::from(snapshot.finished);
         engine.next_key = snapshot.next_key;
@@ -128,21 +132,19 @@ impl Engine {
                 engine.file_agent(slot);
             }
         }
+        // Without the time, wake every queue at its first pending deadline, even one already
+        // passed: it fires on the next tick and finds nothing to do.
+        engine.reschedule_queues(i64::MIN);
+        engine.dirty = Default::default();
         Ok(engine)
     }
 
     /// Re-derives what an engagement contributes to queues, agents and timers.
     fn rebuild_engagement(&mut self, key: u64) {
         let e = &self.engagements[&key];
-        let (channel, entered, state) = (e.channel, e.queue_entered_at, e.state.clone());
+        let (channel, state) = (e.channel, e.state.clone());
         match state {
-            EngagementState::Queued => {
-                let timers: Vec<_> = queued_timers(self.queue_of(key), entered).collect();
-                for (at, timer) in timers {
-                    self.timers.set(at, timer, key);
-                }
-                self.place_waiting(key);
-            }
+            EngagementState::Queued => self.place_waiting(key),
             EngagementState::Offered { agent, expires_at } => {
                 self.load_mut(&agent).offer(key, channel);
                 self.timers.set(expires_at, Timer::OfferExpiry, key);

@@ -81,11 +81,9 @@ impl Engine {
         Ok(QueueStats {
             queue_id: queue.st.id.clone(),
             waiting: queue.waiting_count() as u32,
-            longest_wait_ms: queue
-                .oldest()
-                .map_or(0, |key| now - self.eng(key).queue_entered_at),
+            longest_wait_ms: queue.oldest().map_or(0, |oldest| now - oldest.entered),
             agents,
-            available: queue.ready.last().map_or(0, |ready| ready.len() as u32),
+            available: queue.available() as u32,
             answered,
             answered_within_threshold: within,
             abandoned_after_threshold: abandoned,

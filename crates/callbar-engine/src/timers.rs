@@ -1,7 +1,8 @@
-//! Timers: ring timeouts, wrap-up timers, maximum waits and skill-step changes.
+//! Timers: ring timeouts, wrap-up timers, and each queue's wake (skill steps, maximum wait).
 //!
 //! The engine never reads a clock. Each timer is a deadline derived from state (an offer's
-//! expiry, a wrap-up deadline, a queue entry time plus a wait), kept in one ordered set so
+//! expiry, a wrap-up deadline, a queue's next step change or maximum wait — see `queue.rs` for
+//! why one per queue is enough), kept in one ordered set so
 //! [`Engine::next_deadline`](crate::Engine::next_deadline) is the first entry. On `Tick`,
 //! due timers run in deadline order, each group at its own deadline (not at the tick's time),
 //! and routing settles after each group: a late tick gives the same result as a punctual one.
@@ -12,6 +13,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::engine::take_sorted;
 use crate::{Engine, Output};
 
 /// What a timer does, in the order timers with the same deadline run.
@@ -19,9 +21,8 @@ use crate::{Engine, Output};
 pub(crate) enum Timer {
     OfferExpiry,
     WrapUp,
-    MaxWait,
-    /// The engagement reaches its next skill step.
-    Step,
+    /// A queue's wake; the key is the queue slot.
+    Queue,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,11 +65,28 @@ impl Engine {
                 match timer {
                     Timer::OfferExpiry => self.offer_expired(key, at, out),
                     Timer::WrapUp => self.wrap_up_expired(key, at, out),
-                    Timer::MaxWait => self.max_wait_expired(key, at, out),
-                    Timer::Step => self.step_reached(key),
+                    Timer::Queue => self.queue_woke(key as u32, at, out),
                 }
             }
             self.settle(at, out);
+            self.reschedule_queues(at);
+        }
+    }
+
+    /// Sets the wake timer of every queue whose waiting engagements changed.
+    pub(crate) fn reschedule_queues(&mut self, now: i64) {
+        for q in take_sorted(&mut self.dirty.queues) {
+            let queue = &mut self.queues[q as usize];
+            let wake = queue.next_wake(now);
+            if wake != queue.wake {
+                if let Some(at) = queue.wake {
+                    self.timers.clear(at, Timer::Queue, u64::from(q));
+                }
+                if let Some(at) = wake {
+                    self.timers.set(at, Timer::Queue, u64::from(q));
+                }
+                queue.wake = wake;
+            }
         }
     }
 }

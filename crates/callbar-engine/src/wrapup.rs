@@ -181,7 +181,8 @@ impl Engine {
         if let Some(at) = deadline {
             self.timers.clear(at, Timer::WrapUp, key);
         }
-        let call_log = self.call_log(self.eng(key), Some(&agent), now, CallOutcome::Closed { by });
+        let call_log =
+            Box::new(self.call_log(self.eng(key), Some(&agent), now, CallOutcome::Closed { by }));
         out.push(Output::Closed {
             engagement: call_log.engagement_id.clone(),
             call_log,

@@ -27,8 +27,12 @@ pub(crate) struct World {
 }
 
 impl World {
+    /// A world that keeps finished engagements queryable.
     pub fn new() -> World {
-        World::with_config(EngineConfig::default())
+        World::with_config(EngineConfig {
+            retain_finished: usize::MAX,
+            ..EngineConfig::default()
+        })
     }
 
     pub fn with_config(config: EngineConfig) -> World {

@@ -61,7 +61,7 @@ fn live(wrap_up_ms: Option<i64>) -> World {
 fn closed_log(out: &[Output]) -> Vec<&CallLog> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Closed { call_log, .. } => Some(call_log),
+            Output::Closed { call_log, .. } => Some(&**call_log),
             _ => None,
         })
         .collect()
