@@ -66,6 +66,36 @@ pub trait Store: Send + Sync + 'static {
     async fn queues(&self) -> Result<Vec<Queue>>;
     async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition>;
     async fn dispositions(&self) -> Result<Vec<Disposition>>;
+    /// Replaces a queue's routing settings (JSON in the engine's shape).
+    async fn set_queue_settings(&self, queue_id: &str, settings: &str) -> Result<()>;
+    /// Replaces an agent's routing settings (JSON in the engine's shape).
+    async fn set_agent_settings(&self, user_id: &str, settings: &str) -> Result<()>;
+
+    // The engine's command log
+    /// Appends commands `(at, command)` in one transaction; returns the last sequence number.
+    async fn append_commands(&self, commands: &[(i64, String)]) -> Result<i64>;
+    /// The commands after `seq`, in order.
+    async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>>;
+    async fn snapshot(&self) -> Result<Option<Snapshot>>;
+    /// Stores a snapshot and drops the log entries it covers, in one transaction.
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<()>;
+
+    // The outbox
+    /// Records what an engagement owes the host. A second entry for the same engagement is
+    /// ignored, so recording is idempotent.
+    async fn add_outbox(&self, engagement_id: &str, agent_id: &str, messages: &str) -> Result<()>;
+    /// Entries for the agent that no embed has confirmed yet, oldest first.
+    async fn pending_outbox(&self, agent_id: &str) -> Result<Vec<OutboxEntry>>;
+    /// Marks an entry delivered; false if it was not the agent's or already delivered.
+    async fn mark_delivered(&self, id: i64, agent_id: &str) -> Result<bool>;
+    /// Whether an engagement's entry exists, delivered or not.
+    async fn outbox_entry(&self, engagement_id: &str) -> Result<Option<OutboxEntry>>;
+
+    // API tokens
+    async fn create_api_token(&self, name: &str, token_hash: &[u8]) -> Result<ApiToken>;
+    async fn api_token(&self, token_hash: &[u8]) -> Result<Option<ApiToken>>;
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+    async fn delete_api_token(&self, id: &str) -> Result<()>;
 }
 
 /// A new random identifier: 16 bytes as 22 characters of base64url, the shape of

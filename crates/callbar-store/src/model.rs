@@ -41,6 +41,9 @@ pub struct User {
     pub extension: String,
     pub status_code: String,
     pub created_at: i64,
+    /// Routing settings (JSON in the engine's shape: skills, capacity, queues).
+    #[serde(skip)]
+    pub agent_settings: String,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +92,9 @@ pub struct Queue {
     pub id: String,
     pub name: String,
     pub channel: String,
+    /// Routing settings (JSON in the engine's shape).
+    #[serde(skip)]
+    pub settings: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,4 +103,41 @@ pub struct Disposition {
     pub id: String,
     pub queue_id: String,
     pub name: String,
+}
+
+/// One entry of the engine's command log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedCommand {
+    pub seq: i64,
+    pub at: i64,
+    pub command: String,
+}
+
+/// The engine's state as of log entry `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub seq: i64,
+    pub at: i64,
+    pub state: String,
+}
+
+/// Messages an engagement owes the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub engagement_id: String,
+    pub agent_id: String,
+    /// A JSON array of messages.
+    pub messages: String,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// A back-office system allowed to create engagements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
 }

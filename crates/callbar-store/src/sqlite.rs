@@ -87,7 +87,8 @@ fn write_error(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreErro
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, extension, status_code, created_at";
+const USER_COLUMNS: &str =
+    "id, email, name, role, extension, status_code, created_at, agent_settings";
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
     let role: String = row.try_get("role").map_err(backend)?;
@@ -100,6 +101,35 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         extension: row.try_get("extension").map_err(backend)?,
         status_code: row.try_get("status_code").map_err(backend)?,
         created_at: row.try_get("created_at").map_err(backend)?,
+        agent_settings: row.try_get("agent_settings").map_err(backend)?,
+    })
+}
+
+fn queue_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Queue> {
+    Ok(Queue {
+        id: r.try_get("id").map_err(backend)?,
+        name: r.try_get("name").map_err(backend)?,
+        channel: r.try_get("channel").map_err(backend)?,
+        settings: r.try_get("settings").map_err(backend)?,
+    })
+}
+
+fn outbox_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: r.try_get("id").map_err(backend)?,
+        engagement_id: r.try_get("engagement_id").map_err(backend)?,
+        agent_id: r.try_get("agent_id").map_err(backend)?,
+        messages: r.try_get("messages").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        delivered_at: r.try_get("delivered_at").map_err(backend)?,
+    })
+}
+
+fn api_token_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get("id").map_err(backend)?,
+        name: r.try_get("name").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
     })
 }
 
@@ -375,23 +405,17 @@ impl Store for SqliteStore {
             id,
             name: queue.name,
             channel: queue.channel,
+            settings: "{}".into(),
         })
     }
 
     async fn queues(&self) -> Result<Vec<Queue>> {
-        let rows = sqlx::query("SELECT id, name, channel FROM queues ORDER BY created_at, name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Queue {
-                    id: r.try_get("id").map_err(backend)?,
-                    name: r.try_get("name").map_err(backend)?,
-                    channel: r.try_get("channel").map_err(backend)?,
-                })
-            })
-            .collect()
+        let rows =
+            sqlx::query("SELECT id, name, channel, settings FROM queues ORDER BY created_at, name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(queue_from_row).collect()
     }
 
     async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition> {
@@ -434,5 +458,190 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn set_queue_settings(&self, queue_id: &str, settings: &str) -> Result<()> {
+        let result = sqlx::query("UPDATE queues SET settings = ? WHERE id = ?")
+            .bind(settings)
+            .bind(queue_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("queue", queue_id, result.rows_affected())
+    }
+
+    async fn set_agent_settings(&self, user_id: &str, settings: &str) -> Result<()> {
+        let result = sqlx::query("UPDATE users SET agent_settings = ? WHERE id = ?")
+            .bind(settings)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("user", user_id, result.rows_affected())
+    }
+
+    async fn append_commands(&self, commands: &[(i64, String)]) -> Result<i64> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut last = 0;
+        for (at, command) in commands {
+            last = sqlx::query("INSERT INTO engine_log (at, command) VALUES (?, ?)")
+                .bind(at)
+                .bind(command)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .last_insert_rowid();
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(last)
+    }
+
+    async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>> {
+        let rows =
+            sqlx::query("SELECT seq, at, command FROM engine_log WHERE seq > ? ORDER BY seq")
+                .bind(seq)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(LoggedCommand {
+                    seq: r.try_get("seq").map_err(backend)?,
+                    at: r.try_get("at").map_err(backend)?,
+                    command: r.try_get("command").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn snapshot(&self) -> Result<Option<Snapshot>> {
+        let row = sqlx::query("SELECT seq, at, state FROM engine_snapshot WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(Snapshot {
+                seq: r.try_get("seq").map_err(backend)?,
+                at: r.try_get("at").map_err(backend)?,
+                state: r.try_get("state").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO engine_snapshot (id, seq, at, state) VALUES (1, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, at = excluded.at, state = excluded.state",
+        )
+        .bind(snapshot.seq)
+        .bind(snapshot.at)
+        .bind(&snapshot.state)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("DELETE FROM engine_log WHERE seq <= ?")
+            .bind(snapshot.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn add_outbox(&self, engagement_id: &str, agent_id: &str, messages: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO outbox (engagement_id, agent_id, messages, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (engagement_id) DO NOTHING",
+        )
+        .bind(engagement_id)
+        .bind(agent_id)
+        .bind(messages)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn pending_outbox(&self, agent_id: &str) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, engagement_id, agent_id, messages, created_at, delivered_at FROM outbox
+             WHERE agent_id = ? AND delivered_at IS NULL ORDER BY id",
+        )
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    async fn mark_delivered(&self, id: i64, agent_id: &str) -> Result<bool> {
+        let result = sqlx::query(
+            "UPDATE outbox SET delivered_at = ? WHERE id = ? AND agent_id = ? AND delivered_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(agent_id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn outbox_entry(&self, engagement_id: &str) -> Result<Option<OutboxEntry>> {
+        let row = sqlx::query(
+            "SELECT id, engagement_id, agent_id, messages, created_at, delivered_at FROM outbox WHERE engagement_id = ?",
+        )
+        .bind(engagement_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(outbox_from_row).transpose()
+    }
+
+    async fn create_api_token(&self, name: &str, token_hash: &[u8]) -> Result<ApiToken> {
+        let token = ApiToken {
+            id: new_id(),
+            name: name.to_owned(),
+            created_at: now_ms(),
+        };
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&token.id)
+        .bind(&token.name)
+        .bind(token_hash)
+        .bind(token.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(write_error("an API token with that value"))?;
+        Ok(token)
+    }
+
+    async fn api_token(&self, token_hash: &[u8]) -> Result<Option<ApiToken>> {
+        let row = sqlx::query("SELECT id, name, created_at FROM api_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(api_token_from_row).transpose()
+    }
+
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM api_tokens ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(api_token_from_row).collect()
+    }
+
+    async fn delete_api_token(&self, id: &str) -> Result<()> {
+        let result = sqlx::query("DELETE FROM api_tokens WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("API token", id, result.rows_affected())
     }
 }

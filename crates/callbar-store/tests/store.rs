@@ -146,3 +146,75 @@ async fn the_file_survives_reopening() {
         vec!["http://127.0.0.1:8081".to_string()]
     );
 }
+
+#[tokio::test]
+async fn the_command_log_snapshots_and_the_outbox() {
+    let store = SqliteStore::in_memory().await.unwrap();
+    let last = store
+        .append_commands(&[(1, "a".into()), (2, "b".into()), (3, "c".into())])
+        .await
+        .unwrap();
+    assert_eq!(last, 3);
+    let after_one: Vec<_> = store
+        .commands_after(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.command)
+        .collect();
+    assert_eq!(after_one, ["b", "c"]);
+    store
+        .save_snapshot(Snapshot {
+            seq: 2,
+            at: 2,
+            state: "{}".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.snapshot().await.unwrap().unwrap().seq, 2);
+    let rest = store.commands_after(0).await.unwrap();
+    assert_eq!(rest.len(), 1, "entries covered by the snapshot are dropped");
+    assert_eq!(
+        store.append_commands(&[(4, "d".into())]).await.unwrap(),
+        4,
+        "sequence numbers never repeat"
+    );
+
+    store.add_outbox("e1", "ada", "[1]").await.unwrap();
+    store.add_outbox("e1", "ada", "[2]").await.unwrap();
+    let pending = store.pending_outbox("ada").await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        pending[0].messages, "[1]",
+        "recording twice keeps the first"
+    );
+    assert!(
+        !store.mark_delivered(pending[0].id, "grace").await.unwrap(),
+        "only the agent's own"
+    );
+    assert!(store.mark_delivered(pending[0].id, "ada").await.unwrap());
+    assert!(
+        !store.mark_delivered(pending[0].id, "ada").await.unwrap(),
+        "once"
+    );
+    assert!(store.pending_outbox("ada").await.unwrap().is_empty());
+    assert!(
+        store
+            .outbox_entry("e1")
+            .await
+            .unwrap()
+            .unwrap()
+            .delivered_at
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_are_found_by_hash() {
+    let store = SqliteStore::in_memory().await.unwrap();
+    let t = store.create_api_token("CRM sync", &[7; 32]).await.unwrap();
+    assert_eq!(store.api_token(&[7; 32]).await.unwrap(), Some(t.clone()));
+    assert_eq!(store.api_token(&[8; 32]).await.unwrap(), None);
+    store.delete_api_token(&t.id).await.unwrap();
+    assert!(store.api_tokens().await.unwrap().is_empty());
+}
