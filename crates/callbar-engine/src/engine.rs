@@ -17,8 +17,8 @@ use crate::index::Membership;
 use crate::queue::Queue;
 use crate::timers::Timers;
 use crate::{
-    Agent, Command, Engagement, EngagementState, EngineConfig, EngineError, Output, QueueConfig,
-    ReportedStatus,
+    Agent, AgentStatus, Command, Engagement, EngagementState, EngineConfig, EngineError, Output,
+    QueueConfig, ReportedStatus,
 };
 
 /// An agent with what is derived from their engagements and queues.
@@ -115,6 +115,11 @@ impl Engine {
             }
             Command::SetAgentStatus { agent, status } => {
                 let slot = self.agent_slot(&agent)?;
+                if matches!(&status, AgentStatus::NotReady { code } if code.is_empty()) {
+                    return Err(EngineError::InvalidInput(
+                        "a not-ready status needs a reason code".to_owned(),
+                    ));
+                }
                 self.set_status(slot, status, now, &mut out);
             }
             Command::CreateEngagement(new) => self.create_engagement(now, new, &mut out)?,

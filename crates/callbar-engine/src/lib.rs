@@ -35,7 +35,24 @@
 //!
 //! Time must not go backwards between calls (the caller passes `max(previous, wall clock)`).
 //! Timers run only on `Tick`: before applying a command at a time past
-//! [`Engine::next_deadline`], send a `Tick` for that time first.
+//! [`Engine::next_deadline`], send a `Tick` for that time first. A tick runs each due timer
+//! at its own deadline, so a late tick gives the same result as a punctual one.
+//!
+//! # What comes out, and when
+//!
+//! - An agent's announced status is [`ReportedStatus`]: Occupied while any engagement is live,
+//!   otherwise the status they chose. [`Output::AgentStatus`] is emitted whenever it or the
+//!   chosen status changes (the engine itself sets Not Ready after missed offers).
+//! - Every engagement that ends emits exactly one terminal output: [`Output::Closed`] (it went
+//!   live; carries the call log), [`Output::Abandoned`] (the customer left or the maximum wait
+//!   ran out before it went live; carries a call log of the missed contact, naming the agent
+//!   it was ringing at, if any) or [`Output::Cancelled`] (withdrawn through the API; no call
+//!   log).
+//! - Finished engagements are forgotten at once unless
+//!   [`EngineConfig::retain_finished`] keeps some queryable; the terminal output is the
+//!   record.
+//! - Ids are the server's (UUIDs, database keys): the engine's lookup tables use a fast
+//!   non-cryptographic hash, so ids should not be freely chosen by untrusted clients.
 //!
 //! # Routing
 //!

@@ -97,7 +97,7 @@ impl Engine {
                     agent,
                     engagement,
                     "set a variable of",
-                    "variables are set until the engagement finishes",
+                    "an agent sets variables only of an engagement offered to or handled by them, until it finishes",
                     |s| s.agent().is_some() && !s.is_terminal(),
                 )?
                 .1

@@ -389,6 +389,16 @@ fn unknown_ids_and_bad_input_are_refused_and_change_nothing() {
         assert_eq!(w.try_cmd(command).unwrap_err(), expected);
         assert_eq!(w.engine.snapshot(), before);
     }
+    let no_reason = Command::SetAgentStatus {
+        agent: "a".into(),
+        status: AgentStatus::NotReady {
+            code: String::new(),
+        },
+    };
+    assert!(matches!(
+        w.try_cmd(no_reason),
+        Err(EngineError::InvalidInput(_))
+    ));
     let empty = w.try_cmd(Command::CreateEngagement(NewEngagement::new("", "q")));
     assert!(matches!(empty, Err(EngineError::InvalidInput(_))));
     let reserved = NewEngagement {
