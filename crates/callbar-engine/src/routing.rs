@@ -19,6 +19,7 @@
 //! for them — and gives each to its best agent, so a burst of changes is served exactly in
 //! priority-then-age order.
 
+use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
 use crate::engine::take_sorted;
@@ -138,7 +139,7 @@ impl Engine {
             if let Some((rank, key, slot)) = from_agent {
                 candidates.remove(&(rank, key, slot));
                 self.dirty.engagements.remove(&(rank.0, rank.1, key));
-                let still_good = self.is_queued(key) && {
+                let still_good = self.is_queued_at(key, rank) && {
                     let entry = self.entry(slot);
                     entry.agent.can_take(&entry.load, self.eng(key).channel)
                 };
@@ -149,7 +150,7 @@ impl Engine {
                 }
             } else if let Some(entry) = from_queue {
                 self.dirty.engagements.remove(&entry);
-                if self.is_queued(entry.2) {
+                if self.is_queued_at(entry.2, (entry.0, entry.1)) {
                     self.route(entry.2, now, out);
                 }
             } else {
@@ -158,10 +159,12 @@ impl Engine {
         }
     }
 
-    fn is_queued(&self, key: u64) -> bool {
-        self.engagements
-            .get(&key)
-            .is_some_and(|e| e.state == EngagementState::Queued)
+    /// Whether the engagement still waits at this place. An entry made before the engagement
+    /// moved (an overflow gives it a new place) is stale: the move made a new entry.
+    fn is_queued_at(&self, key: u64, rank: Rank) -> bool {
+        self.engagements.get(&key).is_some_and(|e| {
+            e.state == EngagementState::Queued && (Reverse(e.priority), e.seq) == rank
+        })
     }
 
     /// Offers a waiting engagement to its best agent, if any; true if it did.

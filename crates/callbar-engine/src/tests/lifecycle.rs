@@ -465,3 +465,24 @@ fn finished_engagements_are_forgotten_beyond_the_retention() {
     assert!(w.engine.engagement("e1").is_none());
     assert_eq!(w.state("e2"), &EngagementState::Cancelled);
 }
+
+#[test]
+fn engagements_overflowing_together_keep_their_order() {
+    let mut w = World::new();
+    w.queue("backup", queue(Channel::Voice));
+    w.queue("front", queue(Channel::Voice));
+    w.agent("b", &["backup"], &[]);
+    for id in ["e1", "e2", "e3"] {
+        w.create(id, "front");
+    }
+    w.now = 5_000;
+    w.ready("b");
+    // A shorter maximum wait that all three have already exceeded: they overflow at once,
+    // in their order, and the first of them is offered first.
+    let out = w.cmd(Command::UpsertQueue {
+        id: "front".into(),
+        config: overflowing(1_000, "backup"),
+    });
+    assert_eq!(offers(&out), offer("e1", "b"));
+    assert_eq!(w.order("backup"), ["e2", "e3"]);
+}
