@@ -173,6 +173,25 @@ impl Engine {
         self.agent_ids.get(id).map(|slot| &self.entry(*slot).agent)
     }
 
+    /// The ids of every agent, sorted.
+    pub fn agent_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.agent_ids.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Every engagement the engine holds (in progress, and finished ones it retains), in
+    /// creation order.
+    pub fn engagements(&self) -> Vec<&Engagement> {
+        let mut all: Vec<&Engagement> = self
+            .engagement_ids
+            .values()
+            .map(|key| self.eng(*key))
+            .collect();
+        all.sort_unstable_by_key(|e| e.key);
+        all
+    }
+
     /// The status to announce for an agent (Occupied while any engagement is live).
     pub fn reported_status(&self, id: &str) -> Option<ReportedStatus> {
         self.agent_ids.get(id).map(|slot| {
