@@ -124,7 +124,7 @@ export type ChatRinging = { queueId: string, queueName: string, engagementId: st
 
 export type ClickToAct = { phone?: string, id?: string, name?: string, email?: string, userEntity?: string, };
 
-export type ClientOp = { "op": "hello", token?: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, };
+export type ClientOp = { "op": "hello", token?: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, } | { "op": "accept", engagementId: string, } | { "op": "reject", engagementId: string, } | { "op": "end", engagementId: string, } | { "op": "add-note", engagementId: string, note: string, } | { "op": "set-disposition", engagementId: string, dispositionId: string, } | { "op": "close-wrap-up", engagementId: string, } | { "op": "delivered", outboxId: number, };
 
 export type CloseReason = "invalid-session" | "expired" | "signed-out" | "shutting-down";
 
@@ -188,6 +188,20 @@ export type EngagementStatusResponse = { requestId?: RequestId, active: Array<En
 
 export type EngagementSummary = { engagementId: string, channel: Channel, engagementDirection: Direction, from: string, to: string, queueId: string, queueName: string, state: EngagementState, createTs: number, acceptTs?: number, customerName?: string, customerEmail?: string, };
 
+export type EngagementView = { engagementId: string, channel: Channel, state: EngagementState, direction: Direction, queueId: string, queueName: string, subject: string, customerName: string, customerEmail: string, customerPhone: string, from: string, to: string, createTs: number, 
+/**
+ * While ringing: when the offer runs out.
+ */
+offerExpiresAt?: number, acceptTs?: number, completeTs?: number, 
+/**
+ * In wrap-up: when it closes on its own with the queue's default disposition.
+ */
+wrapUpDeadline?: number, notes: Array<string>, dispositionId?: string, 
+/**
+ * The dispositions of its queue.
+ */
+dispositions: Array<Disposition>, variables: Array<Variable>, };
+
 export type ErrorCode = "invalid-input" | "agent-not-authenticated" | "no-phone" | "unknown-message" | "engagement-not-found" | "invalid-state" | "not-allowed" | "unavailable";
 
 export type GetDispositionCodes = { engagementId?: string, requestId?: RequestId, };
@@ -246,6 +260,25 @@ user?: ContactRecord, channelUpgradeInfo?: ChannelUpgradeInfo, smartNotes?: Arra
 
 export type PlainRequest = { requestId?: RequestId, };
 
+export type QueueStatsView = { queueId: string, queueName: string, channel: Channel, 
+/**
+ * Engagements waiting (not ringing).
+ */
+waiting: number, 
+/**
+ * How long the oldest waiting engagement has waited.
+ */
+longestWaitMs: number, ready: number, notReady: number, occupied: number, offline: number, 
+/**
+ * Share answered within the queue's threshold over the last 30 minutes (0–1); none
+ * before anything was answered or abandoned.
+ */
+serviceLevel?: number, 
+/**
+ * When these figures were taken.
+ */
+at: number, };
+
 export type ReasonOption = { code: string, name: string, };
 
 export type RecordingAction = "start" | "stop" | "pause" | "resume";
@@ -270,7 +303,7 @@ engagementId?: string, };
 
 export type SendDtmf = { engagementId: string, digits: string, requestId?: RequestId, };
 
-export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
+export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "engagements", engagements: Array<EngagementView>, } | { "op": "deliver", outboxId: number, messages: Array<EmbedMessage>, } | { "op": "queue-stats", queues: Array<QueueStatsView>, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
 
 export type SetDisposition = { engagementId: string, channelType?: Channel, requestId?: RequestId, 
 /**

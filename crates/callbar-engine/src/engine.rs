@@ -173,6 +173,11 @@ impl Engine {
         self.agent_ids.get(id).map(|slot| &self.entry(*slot).agent)
     }
 
+    /// The ids of every queue.
+    pub fn queue_ids(&self) -> Vec<&str> {
+        self.queue_ids.keys().map(String::as_str).collect()
+    }
+
     /// The ids of every agent, sorted.
     pub fn agent_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self.agent_ids.keys().map(String::as_str).collect();

@@ -90,7 +90,7 @@ pub use config::{
 };
 pub use engagement::{
     AbandonReason, CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, ClosedBy, Customer, EndedBy,
-    Engagement, EngagementState,
+    Engagement, EngagementState, SYSTEM_PREFIX,
 };
 pub use engine::Engine;
 pub use error::EngineError;

@@ -66,6 +66,19 @@ pub enum Command {
     /// Manage the reasons agents give for being Not Ready.
     #[command(subcommand)]
     Reason(ReasonCommand),
+    /// Manage API tokens of back-office systems (POST /api/v1/engagements).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and only its hash is kept.
+    Create { name: String },
+    /// List tokens (names and ids; never the tokens).
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]

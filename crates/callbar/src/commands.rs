@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use callbar_store::{SqliteStore, Store};
 
-use crate::cli::{DomainCommand, ReasonCommand, UserCommand};
+use crate::cli::{DomainCommand, ReasonCommand, TokenCommand, UserCommand};
 use crate::{config, org};
 
 pub async fn open(
@@ -138,6 +138,36 @@ pub async fn reason(store: &Arc<dyn Store>, cmd: ReasonCommand) -> anyhow::Resul
         ReasonCommand::Remove { code } => {
             store.remove_status_reason(&code).await?;
             println!("removed not-ready reason {code}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn token(store: &Arc<dyn Store>, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { name } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 80,
+                "a token needs a name of 1 to 80 characters"
+            );
+            let token = crate::auth::new_token(crate::http::API_TOKEN_PREFIX);
+            let record = store
+                .create_api_token(name, &crate::auth::hash_token(&token))
+                .await?;
+            println!(
+                "created API token {:?} (id {}):\n{token}\nIt is shown only now; send it as `Authorization: Bearer <token>`.",
+                record.name, record.id
+            );
+        }
+        TokenCommand::List => {
+            for t in store.api_tokens().await? {
+                println!("{:<24} {}", t.id, t.name);
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            store.delete_api_token(&id).await?;
+            println!("revoked API token {id}");
         }
     }
     Ok(())

@@ -11,6 +11,8 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod demo;
+pub mod directory;
+pub mod engine;
 pub mod http;
 pub mod metrics;
 pub mod org;
@@ -37,6 +39,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Reason(cmd)) => {
             commands::reason(&open(config_file, data_dir).await?, cmd).await
+        }
+        Some(Command::Token(cmd)) => {
+            commands::token(&open(config_file, data_dir).await?, cmd).await
         }
     }
 }

@@ -14,9 +14,27 @@ use tokio_util::sync::CancellationToken;
 use crate::agents::AgentHub;
 use crate::auth::{Sessions, Throttle};
 use crate::config::Config;
+use crate::directory::{Directory, MISSED_REASON};
+use crate::engine;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{demo, http};
+use callbar_engine::EngineConfig;
+
+/// Finished engagements the engine keeps queryable (`GET /api/v1/engagements/{id}`).
+const RETAIN_FINISHED: usize = 1000;
+
+/// The code of the not-ready reason for missed offers, created when missing.
+async fn missed_reason(store: &Arc<dyn Store>) -> anyhow::Result<String> {
+    let reasons = store.status_reasons().await?;
+    if let Some(r) = reasons
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(MISSED_REASON))
+    {
+        return Ok(r.code.clone());
+    }
+    Ok(store.add_status_reason(MISSED_REASON).await?.code)
+}
 
 /// How long shutdown waits for connections to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -76,8 +94,27 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             format!("cannot open the database in {}", config.data_dir.display())
         })?);
     let created_demo = config.demo && demo::seed(&store, &config).await?;
+    let missed = missed_reason(&store).await?;
+    let directory = Arc::new(Directory::load(&store).await?);
 
     let shutdown = CancellationToken::new();
+    let agents = Arc::new(AgentHub::default());
+    let engine_config = EngineConfig {
+        missed_reason_code: missed,
+        retain_finished: RETAIN_FINISHED,
+        ..EngineConfig::default()
+    };
+    let rebuilt = engine::recovery::rebuild(&store, &directory, engine_config).await?;
+    if rebuilt.replayed > 0 {
+        tracing::info!(commands = rebuilt.replayed, "engine rebuilt from its log");
+    }
+    let parts = engine::Parts {
+        store: store.clone(),
+        hub: agents.clone(),
+        directory: directory.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let (engine, engine_task) = engine::spawn(parts, rebuilt).await?;
     let state = Arc::new(AppState {
         sessions: Sessions::new(
             store.clone(),
@@ -85,7 +122,9 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             Throttle::new(config.sign_in),
         ),
         store: store.clone(),
-        agents: AgentHub::default(),
+        agents,
+        directory,
+        engine,
         metrics: Metrics::new(),
         shutdown: shutdown.clone(),
         config: config.clone(),
@@ -109,6 +148,11 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         }
     }
     servers.spawn(purge_sessions(store, shutdown));
+    servers.spawn(async move {
+        if let Err(e) = engine_task.await {
+            tracing::error!("the engine task failed: {e}");
+        }
+    });
     Ok(Started {
         running: Running {
             addrs,

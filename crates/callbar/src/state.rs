@@ -8,16 +8,31 @@ use tokio_util::sync::CancellationToken;
 use crate::agents::AgentHub;
 use crate::auth::Sessions;
 use crate::config::Config;
+use crate::directory::Directory;
+use crate::engine::EngineHandle;
 use crate::metrics::Metrics;
 
 pub struct AppState {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub sessions: Sessions,
-    pub agents: AgentHub,
+    pub agents: Arc<AgentHub>,
+    pub directory: Arc<Directory>,
+    pub engine: EngineHandle,
     pub metrics: Metrics,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
 }
 
 pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// After an admin changed users, reasons, queues or dispositions: refresh the cache and
+    /// bring the engine in step.
+    pub async fn organization_changed(&self) -> anyhow::Result<()> {
+        self.directory.reload(&self.store).await?;
+        let org = crate::engine::recovery::Organization::load(&self.store).await?;
+        self.engine.sync(org).await?;
+        Ok(())
+    }
+}

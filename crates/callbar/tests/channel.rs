@@ -160,13 +160,24 @@ async fn sign_out_closes_the_channels_of_that_session() {
     let mut elsewhere = s.channel(&other).await;
     ch.next().await;
     elsewhere.next().await;
+    ch.send(json!({ "op": "set-status", "code": "1" })).await;
+    for c in [&mut ch, &mut elsewhere] {
+        let op = c.until(|op| op["op"] == "status").await;
+        assert_eq!(op["status"]["statusCode"], "1");
+    }
     s.http
         .delete(format!("{}/api/v1/sessions/current", s.url))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
-    let offline = ch.until(|op| op["op"] == "post").await;
+    let offline = ch
+        .until(|op| {
+            op["op"] == "post"
+                && op["message"]["type"] == "zcc-agent-status-notification"
+                && op["message"]["data"]["statusCode"] != "1"
+        })
+        .await;
     assert_eq!(
         offline["message"]["data"]["status"], "Offline",
         "the host hears the agent went offline"
@@ -174,14 +185,14 @@ async fn sign_out_closes_the_channels_of_that_session() {
     let closed = ch.until(|op| op["op"] == "closed").await;
     assert_eq!(closed["reason"], "signed-out");
     assert!(ch.next().await.is_none());
-    elsewhere
-        .send(json!({ "op": "set-status", "code": "1" }))
-        .await;
     let op = elsewhere.until(|op| op["op"] == "status").await;
     assert_eq!(
         op["status"]["statusCode"], "30",
         "the other window hears the agent went Offline"
     );
+    elsewhere
+        .send(json!({ "op": "set-status", "code": "1" }))
+        .await;
     let op = elsewhere.until(|op| op["op"] == "status").await;
     assert_eq!(
         op["status"]["statusCode"], "1",

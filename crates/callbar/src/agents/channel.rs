@@ -18,16 +18,21 @@ use callbar_protocol::channel::{AgentProfile, ClientOp, CloseReason, ServerOp};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until, timeout};
 
+use super::actions::{self, Action};
 use super::{host, status};
 use crate::auth::{AuthError, Authenticated};
+use crate::engine::{RunError, views};
 use crate::metrics::Metrics;
 use crate::state::{AppState, SharedState};
+use callbar_engine::{Command, EngineError};
 
 /// The largest client message accepted (a host message is at most 64 KiB of JSON).
 const MAX_FRAME: usize = 80 * 1024;
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// How long an agent may be without a channel before the engine hears they are gone.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(5);
 
 /// `GET /api/v1/agent/channel`. Browsers must come from the server's own origin (the
 /// embed); clients without an `Origin` header (tools, load tests) are allowed.
@@ -115,22 +120,58 @@ async fn run(socket: WebSocket, state: SharedState, cookie: Option<String>) {
         }
     };
     let user_id = auth.user.id.clone();
-    let (conn_id, mut outbox) = state.agents.register(&user_id, auth.token_hash.clone());
+    let registration = state
+        .agents
+        .register(&user_id, auth.user.role, auth.token_hash.clone());
+    let mut outbox = registration.outbox;
     state.metrics.agent_channels.inc();
+    if registration.first {
+        presence(&state, &user_id, true).await;
+    }
     if let Err(e) = greet(&state, &auth, &mut sink).await {
         tracing::warn!(user = %user_id, "could not greet the agent: {e}");
     } else {
         relay(&state, &auth, &mut sink, &mut stream, &mut outbox).await;
     }
-    state.agents.unregister(&user_id, conn_id);
+    let last = state.agents.unregister(&user_id, registration.id);
     state.metrics.agent_channels.dec();
+    if last {
+        // A reload or a network blip reconnects within seconds: keep the agent's offers
+        // ringing that long before telling the engine the agent is gone.
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DISCONNECT_GRACE).await;
+            if !state.agents.is_connected(&user_id) {
+                presence(&state, &user_id, false).await;
+            }
+        });
+    }
 }
 
-/// `welcome`, then what the host learns at sign-in: `zcc-agent-info-response` and
-/// `zcc-agent-status-notification`.
+/// Tells the engine an agent came or went. Users who are not agents have no place in
+/// the engine; that refusal is expected.
+async fn presence(state: &AppState, user_id: &str, connected: bool) {
+    let agent = user_id.to_owned();
+    let command = if connected {
+        Command::AgentConnected { agent }
+    } else {
+        Command::AgentDisconnected { agent }
+    };
+    match state.engine.run(command).await {
+        Ok(_) | Err(RunError::Refused(EngineError::UnknownAgent(_))) => {}
+        Err(e) => tracing::warn!(
+            user = user_id,
+            "telling the engine about a channel failed: {e}"
+        ),
+    }
+}
+
+/// `welcome`, then what the host learns at sign-in (`zcc-agent-info-response` and
+/// `zcc-agent-status-notification`), the agent's engagements and queues, and whatever the
+/// outbox still owes this agent's host.
 async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyhow::Result<()> {
-    let reasons = state.store.status_reasons().await?;
-    let status = status::describe(&auth.user.status_code, &reasons);
+    let reasons = state.directory.reasons();
+    let status = status::current(state, &auth.user.id).await?;
     let user = &auth.user;
     let welcome = ServerOp::Welcome {
         agent: AgentProfile {
@@ -150,9 +191,40 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
     let notification = ServerOp::Post {
         message: EmbedMessage::AgentStatusNotification(status),
     };
-    for op in [welcome, info, notification] {
+    let agent = user.id.clone();
+    let supervisor = user.role >= callbar_store::Role::Supervisor;
+    let (engagements, queues) = state
+        .engine
+        .query(move |engine, now| {
+            let mut queue_ids: Vec<String> = match engine.agent(&agent) {
+                Some(a) if !supervisor => a.config.queues.iter().cloned().collect(),
+                _ if supervisor => engine.queue_ids().into_iter().map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            queue_ids.sort();
+            (
+                views::agent_engagements(engine, &agent),
+                views::queue_stats(engine, &queue_ids, now),
+            )
+        })
+        .await?;
+    let ops = [
+        welcome,
+        info,
+        notification,
+        ServerOp::Engagements { engagements },
+        ServerOp::QueueStats { queues },
+    ];
+    for op in ops {
         if !send(sink, &op).await {
             anyhow::bail!("the socket closed");
+        }
+    }
+    // Entries another channel is holding stay with it; it hands them on if it closes.
+    for entry in state.store.pending_outbox(&user.id).await? {
+        if !state.agents.in_flight(entry.id) {
+            let messages = serde_json::from_str(&entry.messages)?;
+            state.agents.deliver(&user.id, entry.id, messages);
         }
     }
     Ok(())
@@ -235,6 +307,44 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
                 message: e.to_string(),
             }],
         },
+        ClientOp::Accept { engagement_id } => {
+            engagement_op(state, auth, &engagement_id, Action::Accept).await
+        }
+        ClientOp::Reject { engagement_id } => {
+            engagement_op(state, auth, &engagement_id, Action::Reject).await
+        }
+        ClientOp::End { engagement_id } => {
+            engagement_op(state, auth, &engagement_id, Action::End).await
+        }
+        ClientOp::AddNote {
+            engagement_id,
+            note,
+        } => engagement_op(state, auth, &engagement_id, Action::AddNote(note)).await,
+        ClientOp::SetDisposition {
+            engagement_id,
+            disposition_id,
+        } => {
+            engagement_op(
+                state,
+                auth,
+                &engagement_id,
+                Action::SetDisposition(disposition_id),
+            )
+            .await
+        }
+        ClientOp::CloseWrapUp { engagement_id } => {
+            engagement_op(state, auth, &engagement_id, Action::CloseWrapUp).await
+        }
+        ClientOp::Delivered { outbox_id } => {
+            state.agents.delivered(outbox_id);
+            match state.store.mark_delivered(outbox_id, &auth.user.id).await {
+                Ok(_) => Vec::new(),
+                Err(e) => {
+                    tracing::warn!(outbox_id, "recording a delivery failed: {e}");
+                    Vec::new()
+                }
+            }
+        }
         ClientOp::Host { message } => {
             let replies = host::handle(state, auth, &message).await;
             let outcome = if replies.iter().any(host::is_rejection) {
@@ -245,5 +355,19 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
             Metrics::count(&state.metrics.host_messages, outcome);
             replies
         }
+    }
+}
+
+async fn engagement_op(
+    state: &AppState,
+    auth: &Authenticated,
+    engagement: &str,
+    action: Action,
+) -> Vec<ServerOp> {
+    match actions::act(state, &auth.user.id, engagement, action).await {
+        Ok(()) => Vec::new(),
+        Err(refusal) => vec![ServerOp::Problem {
+            message: refusal.message,
+        }],
     }
 }

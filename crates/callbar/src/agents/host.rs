@@ -6,16 +6,19 @@
 
 use callbar_protocol::channel::ServerOp;
 use callbar_protocol::{
-    AgentInfo, AgentStatusInfo, CommandResponse, Disposition, DispositionCodesResponse,
-    EmbedMessage, EngagementStatusResponse, ErrorCode, HostMessage, RequestId, ZccError,
+    AgentInfo, AgentStatusInfo, CommandResponse, DispositionCodesResponse, EmbedMessage,
+    EngagementStatusResponse, ErrorCode, HostMessage, RequestId, VariablesResponse, ZccError,
     parse_host_message,
 };
 use callbar_store::User;
 use serde_json::Value;
 
+use super::actions::{self, Action};
 use super::status::{self, StatusError};
 use crate::auth::Authenticated;
+use crate::engine::views;
 use crate::state::AppState;
+use callbar_engine::{Engagement, Engine};
 
 /// The `zcc-agent-info-response` payload for a user.
 pub fn agent_info(
@@ -84,41 +87,97 @@ async fn apply(
                 req.request_id,
             )))
         }
-        H::AgentStatusSetRequest(req) => {
+        H::AgentStatusSetRequest(ref req) => {
             let result = match status::set(state, &user.id, &req.id).await {
-                Ok(_) => CommandResponse::ok(req.request_id, None),
-                Err(StatusError::Invalid(why)) => {
-                    CommandResponse::failed(req.request_id, None, ErrorCode::InvalidInput, why)
+                Ok(_) => CommandResponse::ok(req.request_id.clone(), None),
+                Err(StatusError::Invalid(why)) => CommandResponse::failed(
+                    req.request_id.clone(),
+                    None,
+                    ErrorCode::InvalidInput,
+                    why,
+                ),
+                Err(StatusError::Unavailable(e)) => {
+                    return Ok(post(message.failure(ErrorCode::Unavailable, e.to_string())));
                 }
                 Err(StatusError::Store(e)) => return Err(e.into()),
             };
             post(EmbedMessage::AgentStatusSetResponse(result))
         }
-        H::EngagementStatusRequest(req) => post(EmbedMessage::EngagementStatusResponse(
-            EngagementStatusResponse {
-                request_id: req.request_id,
-                active: Vec::new(),
-                wrapup: Vec::new(),
-            },
-        )),
-        H::GetDispositionCodes(req) => {
-            let dispositions = state
-                .store
-                .dispositions()
-                .await?
-                .into_iter()
-                .map(|d| Disposition {
-                    disposition_id: d.id,
-                    name: d.name,
-                    queue_id: d.queue_id,
+        H::EngagementStatusRequest(req) => {
+            let agent = user.id.clone();
+            let (active, wrapup) = state
+                .engine
+                .query(move |engine, _| {
+                    let mine = engine.agent_engagements(&agent).unwrap_or_default();
+                    let summaries: Vec<_> = mine
+                        .iter()
+                        .filter_map(|e| views::summary(engine, e))
+                        .collect();
+                    summaries
+                        .into_iter()
+                        .partition(|s| s.state != callbar_protocol::EngagementState::Wrapup)
                 })
-                .collect();
-            post(EmbedMessage::GetDispositionCodesResponse(
-                DispositionCodesResponse {
-                    result: CommandResponse::ok(req.request_id, req.engagement_id),
-                    dispositions,
+                .await?;
+            post(EmbedMessage::EngagementStatusResponse(
+                EngagementStatusResponse {
+                    request_id: req.request_id,
+                    active,
+                    wrapup,
                 },
             ))
+        }
+        H::GetDispositionCodes(ref req) => {
+            let agent = user.id.clone();
+            let engagement = req.engagement_id.clone();
+            let found = state
+                .engine
+                .query(move |engine, _| match engagement {
+                    Some(id) => {
+                        mine(engine, &agent, &id).map(|e| views::dispositions(engine, &e.queue_id))
+                    }
+                    None => {
+                        let queues = engine
+                            .agent(&agent)
+                            .map(|a| a.config.queues.clone())
+                            .unwrap_or_default();
+                        Some(
+                            queues
+                                .iter()
+                                .flat_map(|q| views::dispositions(engine, q))
+                                .collect(),
+                        )
+                    }
+                })
+                .await?;
+            match found {
+                Some(dispositions) => post(EmbedMessage::GetDispositionCodesResponse(
+                    DispositionCodesResponse {
+                        result: CommandResponse::ok(
+                            req.request_id.clone(),
+                            req.engagement_id.clone(),
+                        ),
+                        dispositions,
+                    },
+                )),
+                None => post(not_yours(&message)),
+            }
+        }
+        H::GetVariables(ref req) => {
+            let (agent, id) = (user.id.clone(), req.engagement_id.clone());
+            let found = state
+                .engine
+                .query(move |engine, _| mine(engine, &agent, &id).map(views::variables))
+                .await?;
+            match found {
+                Some(variables) => post(EmbedMessage::GetVariablesResponse(VariablesResponse {
+                    result: CommandResponse::ok(
+                        req.request_id.clone(),
+                        Some(req.engagement_id.clone()),
+                    ),
+                    variables,
+                })),
+                None => post(not_yours(&message)),
+            }
         }
         H::ContactSearchResponse(matches) => {
             vec![ServerOp::ContactSearchResult { matches: matches.0 }]
@@ -131,14 +190,82 @@ async fn apply(
             ErrorCode::Unavailable,
             "outbound calling needs a SIP trunk, and this server has none configured",
         ))),
-        // Commands on one engagement: this agent has none that match.
-        command => {
-            let (_, engagement_id) = command.ids();
-            let why = format!(
-                "no engagement {:?} belongs to you; zcc-engagement-status-request lists yours",
-                engagement_id.unwrap_or_default()
+        H::AcceptEngagement(ref c) => {
+            act(state, user, &message, &c.engagement_id, Action::Accept).await
+        }
+        H::RejectEngagement(ref c) => {
+            act(state, user, &message, &c.engagement_id, Action::Reject).await
+        }
+        H::TerminateEngagement(ref c) => {
+            act(state, user, &message, &c.engagement_id, Action::End).await
+        }
+        H::CloseEngagementWrapup(ref c) => {
+            act(state, user, &message, &c.engagement_id, Action::CloseWrapUp).await
+        }
+        H::SetEngagementDisposition(ref c) => {
+            let action = Action::SetDisposition(c.disposition_id.clone());
+            act(state, user, &message, &c.engagement_id, action).await
+        }
+        // Audio controls, transfer and video need a voice or video engagement.
+        ref command => {
+            let (agent, id) = (
+                user.id.clone(),
+                command.ids().1.unwrap_or_default().to_owned(),
             );
-            post(command.failure(ErrorCode::EngagementNotFound, why))
+            let channel = state
+                .engine
+                .query(move |engine, _| mine(engine, &agent, &id).map(|e| e.channel))
+                .await?;
+            match channel {
+                None => post(not_yours(command)),
+                Some(channel) => post(command.failure(
+                    ErrorCode::InvalidState,
+                    format!(
+                        "{} is not available for a {channel} engagement",
+                        command.wire_type()
+                    ),
+                )),
+            }
         }
     })
+}
+
+/// The agent's own engagement (offered, live or in wrap-up), if `id` is one.
+fn mine<'e>(engine: &'e Engine, agent: &str, id: &str) -> Option<&'e Engagement> {
+    engine
+        .engagement(id)
+        .filter(|e| e.state.agent() == Some(agent))
+}
+
+fn not_yours(command: &HostMessage) -> EmbedMessage {
+    let id = command.ids().1.unwrap_or_default();
+    command.failure(
+        ErrorCode::EngagementNotFound,
+        format!("no engagement {id:?} belongs to you; zcc-engagement-status-request lists yours"),
+    )
+}
+
+/// An engagement command from the host: the same rules as the embed's buttons.
+async fn act(
+    state: &AppState,
+    user: &User,
+    command: &HostMessage,
+    engagement: &str,
+    action: Action,
+) -> Vec<ServerOp> {
+    match actions::act(state, &user.id, engagement, action).await {
+        Ok(()) => {
+            let (request_id, engagement_id) = command.ids();
+            let ok = CommandResponse::ok(request_id.cloned(), engagement_id.map(str::to_owned));
+            let response_type = command
+                .response_type()
+                .expect("engagement commands have responses");
+            let data = serde_json::to_value(ok).expect("responses serialize");
+            match EmbedMessage::decode(response_type, data) {
+                Some(Ok(response)) => post(response),
+                _ => Vec::new(),
+            }
+        }
+        Err(refusal) => post(command.failure(refusal.code, refusal.message)),
+    }
 }

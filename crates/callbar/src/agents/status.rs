@@ -9,7 +9,10 @@ use callbar_protocol::channel::{ReasonOption, ServerOp};
 use callbar_protocol::{AgentStatusInfo, EmbedMessage, StatusName, status_code};
 use callbar_store::{StatusReason, StoreError};
 
+use crate::engine::recovery::chosen_status;
+use crate::engine::{EngineGone, RunError};
 use crate::state::AppState;
+use callbar_engine::{Command, EngineError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
@@ -17,6 +20,8 @@ pub enum StatusError {
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Unavailable(#[from] EngineGone),
 }
 
 /// The protocol's view of a stored status code.
@@ -48,26 +53,33 @@ pub fn reason_options(reasons: &[StatusReason]) -> Vec<ReasonOption> {
         .collect()
 }
 
-/// The agent's current status.
+/// The user's current status: as the engine reports it for agents (Occupied while an
+/// engagement is live), as chosen for everyone else.
 pub async fn current(state: &AppState, user_id: &str) -> Result<AgentStatusInfo, StatusError> {
-    let user = state
-        .store
-        .user(user_id)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user_id:?}")))?;
-    Ok(describe(
-        &user.status_code,
-        &state.store.status_reasons().await?,
-    ))
+    let id = user_id.to_owned();
+    let reported = state
+        .engine
+        .query(move |engine, _| engine.reported_status(&id))
+        .await?;
+    let code = match reported {
+        Some(r) => r.status_code().to_owned(),
+        None => state
+            .directory
+            .user(user_id)
+            .map(|u| u.status_code.clone())
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id:?}")))?,
+    };
+    Ok(describe(&code, &state.directory.reasons()))
 }
 
-/// Sets the status the agent chose, persists it and announces it.
+/// Sets the status the user chose. For agents the engine decides what is announced (it
+/// persists and announces through its effects); for others it is stored and announced here.
 pub async fn set(
     state: &AppState,
     user_id: &str,
     code: &str,
 ) -> Result<AgentStatusInfo, StatusError> {
-    let reasons = state.store.status_reasons().await?;
+    let reasons = state.directory.reasons();
     let allowed = code == status_code::READY
         || code == status_code::OFFLINE
         || reasons.iter().any(|r| r.code == code);
@@ -90,13 +102,24 @@ pub async fn set(
             choices.join(", ")
         )));
     }
-    state.store.set_status_code(user_id, code).await?;
-    let status = describe(code, &reasons);
-    announce(state, user_id, &status);
-    Ok(status)
+    let command = Command::SetAgentStatus {
+        agent: user_id.to_owned(),
+        status: chosen_status(code),
+    };
+    match state.engine.run(command).await {
+        Ok(_) => {}
+        Err(RunError::Refused(EngineError::UnknownAgent(_))) => {
+            state.store.set_status_code(user_id, code).await?;
+            state.directory.set_status_code(user_id, code);
+            announce(state, user_id, &describe(code, &reasons));
+        }
+        Err(RunError::Refused(e)) => return Err(StatusError::Invalid(e.to_string())),
+        Err(RunError::Gone(e)) => return Err(StatusError::Unavailable(e)),
+    }
+    current(state, user_id).await
 }
 
-/// Tells every channel of the agent about its status.
+/// Tells every channel of the user about their status.
 pub fn announce(state: &AppState, user_id: &str, status: &AgentStatusInfo) {
     state.agents.send(
         user_id,

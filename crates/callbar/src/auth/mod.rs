@@ -18,5 +18,5 @@ mod sessions;
 mod throttle;
 
 pub use cookie::{SESSION_COOKIE, cookie_token, request_token, session_cookie};
-pub use sessions::{AuthError, Authenticated, Sessions, SignInError};
+pub use sessions::{AuthError, Authenticated, Sessions, SignInError, hash_token, new_token};
 pub use throttle::Throttle;

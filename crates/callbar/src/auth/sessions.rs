@@ -94,10 +94,7 @@ impl Sessions {
         };
         self.throttle.succeeded(&keys);
 
-        let token = format!(
-            "cb_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-        );
+        let token = new_token("cb_");
         let now = now_ms();
         let session = Session {
             token_hash: hash_token(&token),
@@ -150,6 +147,15 @@ impl Sessions {
     }
 }
 
-fn hash_token(token: &str) -> Vec<u8> {
+/// What the database keeps of a token.
+pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A new random token: `prefix` and 256 bits in base64url.
+pub fn new_token(prefix: &str) -> String {
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    )
 }

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::extract::{Admin, Body, Signed, Supervisor};
 use crate::agents::status;
 use crate::auth::session_cookie;
+use crate::directory::MISSED_REASON;
 use crate::metrics::Metrics;
 use crate::org::{self, UserChange, UserInput};
 use crate::state::SharedState;
@@ -157,6 +158,7 @@ async fn add_user(
         },
     )
     .await?;
+    state.organization_changed().await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -187,6 +189,7 @@ async fn change_user(
         },
     )
     .await?;
+    state.organization_changed().await?;
     if new_password {
         state.agents.close_user(
             &id,
@@ -208,6 +211,7 @@ async fn remove_user(
         ));
     }
     state.store.delete_user(&id).await?;
+    state.organization_changed().await?;
     state.agents.close_user(
         &id,
         CloseReason::InvalidSession,
@@ -262,6 +266,7 @@ async fn add_reason(
     Body(b): Body<ReasonBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let reason = org::add_reason(&state.store, &b.name).await?;
+    state.organization_changed().await?;
     Ok((StatusCode::CREATED, Json(json!(reason))))
 }
 
@@ -270,7 +275,18 @@ async fn remove_reason(
     Admin(_): Admin,
     Path(code): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let missed = state
+        .directory
+        .reasons()
+        .iter()
+        .any(|r| r.code == code && r.name == MISSED_REASON);
+    if missed {
+        return Err(ApiError::invalid(format!(
+            "\"{MISSED_REASON}\" is the status Callbar sets after missed offers; it cannot be removed"
+        )));
+    }
     state.store.remove_status_reason(&code).await?;
+    state.organization_changed().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -309,6 +325,7 @@ async fn add_queue(
             channel: b.channel,
         })
         .await?;
+    state.organization_changed().await?;
     Ok((StatusCode::CREATED, Json(json!(queue))))
 }
 
@@ -325,6 +342,7 @@ async fn add_disposition(
         ));
     }
     let d = state.store.add_disposition(&queue_id, name).await?;
+    state.organization_changed().await?;
     Ok((StatusCode::CREATED, Json(json!(d))))
 }
 

@@ -64,6 +64,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::internal(format!("{e:#}"))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -90,6 +96,11 @@ impl From<StatusError> for ApiError {
         match e {
             StatusError::Invalid(m) => ApiError::invalid(m),
             StatusError::Store(s) => s.into(),
+            StatusError::Unavailable(e) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            ),
         }
     }
 }

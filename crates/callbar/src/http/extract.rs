@@ -7,7 +7,7 @@ use callbar_store::Role;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::auth::{AuthError, Authenticated, request_token};
+use crate::auth::{AuthError, Authenticated, hash_token, request_token};
 use crate::state::SharedState;
 
 /// A JSON body, with errors that name the problem.
@@ -74,3 +74,41 @@ impl FromRequestParts<SharedState> for Supervisor {
         Ok(Supervisor)
     }
 }
+
+/// Who may create and manage engagements through the API: a back-office system with an
+/// API token (`Authorization: Bearer cbt_…`, created by an admin), or a signed-in
+/// supervisor or admin.
+pub struct Backoffice {
+    /// The API token's name, or the user's email, for logs.
+    pub name: String,
+}
+
+impl FromRequestParts<SharedState> for Backoffice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        let token = request_token(&parts.headers).ok_or(AuthError::Missing)?;
+        if token.starts_with(API_TOKEN_PREFIX) {
+            return match state.store.api_token(&hash_token(token)).await? {
+                Some(t) => Ok(Backoffice { name: t.name }),
+                None => Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "not-authenticated",
+                    "the API token is unknown or was revoked; an admin creates one with `callbar token create <name>`",
+                )),
+            };
+        }
+        let auth = state.sessions.authenticate(token).await?;
+        if auth.user.role < Role::Supervisor {
+            return Err(ApiError::forbidden(
+                "this needs an API token, or the supervisor or admin role",
+            ));
+        }
+        Ok(Backoffice {
+            name: auth.user.email,
+        })
+    }
+}
+
+/// API tokens start with this, so they are told apart from session tokens at a glance.
+pub const API_TOKEN_PREFIX: &str = "cbt_";

@@ -4,9 +4,13 @@
 mod api;
 pub mod assets;
 pub mod embed;
+mod engagements;
 mod error;
 mod extract;
+
+pub use extract::API_TOKEN_PREFIX;
 mod ops;
+mod routing;
 
 use axum::Router;
 use axum::extract::Path;
@@ -41,7 +45,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/", get(landing))
         .nest(
             "/api/v1",
-            api::routes().route("/agent/channel", get(agents::upgrade)),
+            api::routes()
+                .merge(engagements::routes())
+                .merge(routing::routes())
+                .route("/agent/channel", get(agents::upgrade)),
         )
         .with_state(state);
     with_common_layers(router)
