@@ -156,7 +156,11 @@ export type Direction = "inbound" | "outbound";
 
 export type Disposition = { dispositionId: string, name: string, queueId: string, };
 
-export type DispositionCodesResponse = { dispositions: Array<Disposition>, status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
+export type DispositionCodesResponse = { 
+/**
+ * Empty when the command failed.
+ */
+dispositions: Array<Disposition>, status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
 /**
  * A short error name (same as `errorCode`), for hosts that read `error`.
  */
@@ -339,7 +343,11 @@ globalVariableName: string, globalVariableDisplayName: string, value: string, ki
 
 export type VariableKind = "system" | "custom";
 
-export type VariablesResponse = { variables: Array<Variable>, status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
+export type VariablesResponse = { 
+/**
+ * Empty when the command failed.
+ */
+variables: Array<Variable>, status: boolean, requestId?: RequestId, engagementId?: string, errorCode?: ErrorCode, 
 /**
  * A short error name (same as `errorCode`), for hosts that read `error`.
  */

@@ -219,6 +219,8 @@ pub struct Disposition {
 pub struct DispositionCodesResponse {
     #[serde(flatten)]
     pub result: CommandResponse,
+    /// Empty when the command failed.
+    #[serde(default)]
     pub dispositions: Vec<Disposition>,
 }
 
@@ -247,5 +249,7 @@ pub struct Variable {
 pub struct VariablesResponse {
     #[serde(flatten)]
     pub result: CommandResponse,
+    /// Empty when the command failed.
+    #[serde(default)]
     pub variables: Vec<Variable>,
 }
