@@ -19,7 +19,10 @@ async fn api_token(s: &TestServer) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(token.starts_with("cbt_"));
     token
 }
@@ -31,7 +34,8 @@ async fn ready_agent(s: &TestServer, email: &str) -> (Channel, String) {
     let welcome = ch.until(|op| op["op"] == "welcome").await;
     let id = welcome["agent"]["agentId"].as_str().unwrap().to_owned();
     ch.send(json!({ "op": "set-status", "code": "1" })).await;
-    ch.until(|op| op["op"] == "status" && op["status"]["statusCode"] == "1").await;
+    ch.until(|op| op["op"] == "status" && op["status"]["statusCode"] == "1")
+        .await;
     (ch, id)
 }
 
@@ -69,7 +73,9 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert_eq!(created["offeredTo"], ada.as_str());
     let id = created["engagementId"].as_str().unwrap().to_owned();
 
-    let ringing = ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
+    let ringing = ch
+        .until(|op| post_of(op, "zcc-work-item-ringing").is_some())
+        .await;
     let ringing = &ringing["message"]["data"];
     assert_eq!(ringing["engagementId"], id.as_str());
     assert_eq!(ringing["subject"], "Refund order 42");
@@ -90,36 +96,62 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
         .await
         .unwrap();
     assert_eq!(shown["offerReason"]["strategy"], "longestIdle");
-    assert!(shown["offerReason"]["capacityLeftOnChannel"].is_number(), "{shown}");
+    assert!(
+        shown["offerReason"]["capacityLeftOnChannel"].is_number(),
+        "{shown}"
+    );
 
     ch.send(json!({ "op": "accept", "engagementId": id })).await;
-    ch.until(|op| post_of(op, "zcc-work-item-started").is_some()).await;
-    let occupied = ch.until(|op| post_of(op, "zcc-agent-status-notification").is_some()).await;
-    assert_eq!(occupied["message"]["data"]["statusCode"], "3", "Occupied while the work item is live");
+    ch.until(|op| post_of(op, "zcc-work-item-started").is_some())
+        .await;
+    let occupied = ch
+        .until(|op| post_of(op, "zcc-agent-status-notification").is_some())
+        .await;
+    assert_eq!(
+        occupied["message"]["data"]["statusCode"], "3",
+        "Occupied while the work item is live"
+    );
 
     // The host reads state and variables.
-    ch.host(json!({ "type": "zcc-engagement-status-request", "data": { "requestId": "st" } })).await;
-    let status = ch.until(|op| post_of(op, "zcc-engagement-status-response").is_some()).await;
+    ch.host(json!({ "type": "zcc-engagement-status-request", "data": { "requestId": "st" } }))
+        .await;
+    let status = ch
+        .until(|op| post_of(op, "zcc-engagement-status-response").is_some())
+        .await;
     assert_eq!(status["message"]["data"]["active"][0]["state"], "connected");
-    ch.host(json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "v" } })).await;
-    let vars = ch.until(|op| post_of(op, "zcc-get-variables-response").is_some()).await;
+    ch.host(
+        json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "v" } }),
+    )
+    .await;
+    let vars = ch
+        .until(|op| post_of(op, "zcc-get-variables-response").is_some())
+        .await;
     let names: Vec<&str> = vars["message"]["data"]["variables"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v["globalVariableName"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Consumer.email") && names.contains(&"orderId"), "{names:?}");
+    assert!(
+        names.contains(&"Consumer.email") && names.contains(&"orderId"),
+        "{names:?}"
+    );
 
-    ch.send(json!({ "op": "add-note", "engagementId": id, "note": "Refund approved" })).await;
-    ch.send(json!({ "op": "add-note", "engagementId": id, "note": "Customer notified" })).await;
+    ch.send(json!({ "op": "add-note", "engagementId": id, "note": "Refund approved" }))
+        .await;
+    ch.send(json!({ "op": "add-note", "engagementId": id, "note": "Customer notified" }))
+        .await;
     ch.send(json!({ "op": "end", "engagementId": id })).await;
-    let ended = ch.until(|op| post_of(op, "zcc-work-item-ended").is_some()).await;
+    let ended = ch
+        .until(|op| post_of(op, "zcc-work-item-ended").is_some())
+        .await;
     assert_eq!(ended["message"]["data"]["engagementId"], id.as_str());
 
     // The host picks the disposition and closes wrap-up.
     ch.host(json!({ "type": "zcc-get-disposition-codes", "data": { "engagementId": id, "requestId": "d" } })).await;
-    let codes = ch.until(|op| post_of(op, "zcc-get-disposition-codes-response").is_some()).await;
+    let codes = ch
+        .until(|op| post_of(op, "zcc-get-disposition-codes-response").is_some())
+        .await;
     let resolved = codes["message"]["data"]["dispositions"]
         .as_array()
         .unwrap()
@@ -130,22 +162,42 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     ch.host(json!({ "type": "zcc-set-engagement-disposition",
         "data": { "engagementId": id, "dispositionId": resolved, "channelType": "work_item", "requestId": "sd" } }))
         .await;
-    let set = ch.until(|op| post_of(op, "zcc-set-engagement-disposition-response").is_some()).await;
+    let set = ch
+        .until(|op| post_of(op, "zcc-set-engagement-disposition-response").is_some())
+        .await;
     assert_eq!(set["message"]["data"]["status"], true);
     ch.host(json!({ "type": "zcc-close-engagement-wrapup", "data": { "engagementId": id, "requestId": "cw" } })).await;
-    let closed = ch.until(|op| post_of(op, "zcc-close-engagement-wrapup-response").is_some()).await;
-    assert_eq!(closed["message"]["data"], json!({ "status": true, "requestId": "cw", "engagementId": id }));
+    let closed = ch
+        .until(|op| post_of(op, "zcc-close-engagement-wrapup-response").is_some())
+        .await;
+    assert_eq!(
+        closed["message"]["data"],
+        json!({ "status": true, "requestId": "cw", "engagementId": id })
+    );
 
     let deliver = ch.until(|op| op["op"] == "deliver").await;
-    let types: Vec<&str> = deliver["messages"].as_array().unwrap().iter().map(|m| m["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = deliver["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
-        ["zcc-add-note", "zcc-add-note", "zcc-end-post-engagement", "zcc-phone-call-log"],
+        [
+            "zcc-add-note",
+            "zcc-add-note",
+            "zcc-end-post-engagement",
+            "zcc-phone-call-log"
+        ],
         "Zoom's order"
     );
     let m = deliver["messages"].as_array().unwrap();
     assert_eq!(m[0]["data"]["comment"], "Refund approved");
-    assert_eq!(m[2]["data"], json!({ "engagementId": id, "dispositionCode": "Resolved", "name": "Resolved" }));
+    assert_eq!(
+        m[2]["data"],
+        json!({ "engagementId": id, "dispositionCode": "Resolved", "name": "Resolved" })
+    );
     let record = &m[3]["data"]["objectRecord"];
     assert_eq!(record["type"], "work_item");
     assert_eq!(record["callType"], "inbound");
@@ -153,21 +205,31 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert_eq!(record["agentName"], "Ada Lovelace");
     assert_eq!(record["agentExtension"], "1001");
     assert_eq!(record["dispositionCode"], "Resolved");
-    assert_eq!(record["notes"], json!(["Refund approved", "Customer notified"]));
+    assert_eq!(
+        record["notes"],
+        json!(["Refund approved", "Customer notified"])
+    );
     assert!(record["callStartTime"].as_str().unwrap().ends_with('Z'));
     assert!(record["callDuration"].as_str().unwrap().contains(':'));
     assert_eq!(m[3]["data"]["engagementId"], id.as_str());
 
     // Confirmed once: a new channel does not get it again.
-    ch.send(json!({ "op": "delivered", "outboxId": deliver["outboxId"] })).await;
-    let after_ack = ch.until(|op| op["op"] == "engagements" && op["engagements"] == json!([])).await;
+    ch.send(json!({ "op": "delivered", "outboxId": deliver["outboxId"] }))
+        .await;
+    let after_ack = ch
+        .until(|op| op["op"] == "engagements" && op["engagements"] == json!([]))
+        .await;
     assert_eq!(after_ack["engagements"], json!([]));
     drop(ch);
     let token = s.sign_in("ada@example.com", "callbar-demo").await;
     let mut again = s.channel(&token).await;
     again.until(|op| op["op"] == "queue-stats").await;
-    again.send(json!({ "op": "set-status", "code": "21" })).await;
-    let next = again.until(|op| op["op"] == "status" || op["op"] == "deliver").await;
+    again
+        .send(json!({ "op": "set-status", "code": "21" }))
+        .await;
+    let next = again
+        .until(|op| op["op"] == "status" || op["op"] == "deliver")
+        .await;
     assert_eq!(next["op"], "status", "nothing is delivered twice");
 }
 
@@ -176,9 +238,18 @@ async fn an_unconfirmed_call_log_is_delivered_again_on_reconnect() {
     let s = TestServer::start().await;
     let token = api_token(&s).await;
     let (mut ch, _) = ready_agent(&s, "ada@example.com").await;
-    let r = create(&s, &token, json!({ "queue": "Back Office", "subject": "Check invoice" })).await;
-    let id = r.json::<Value>().await.unwrap()["engagementId"].as_str().unwrap().to_owned();
-    ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
+    let r = create(
+        &s,
+        &token,
+        json!({ "queue": "Back Office", "subject": "Check invoice" }),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["engagementId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some())
+        .await;
     for op in ["accept", "end", "close-wrap-up"] {
         ch.send(json!({ "op": op, "engagementId": id })).await;
     }
@@ -202,23 +273,58 @@ async fn bad_input_is_explained_and_changes_nothing() {
         (json!({ "queue": "Nowhere", "subject": "x" }), "no queue"),
         (json!({ "queue": "Back Office" }), "subject"),
         (json!({ "queue": "Back Office", "subject": 5 }), "subject"),
-        (json!({ "queue": "Back Office", "subject": "x", "priority": "high" }), "priority"),
-        (json!({ "queue": "Voice Support", "subject": "x" }), "not work items"),
-        (json!({ "queue": "Back Office", "subject": "x", "channel": "voice" }), "voice"),
-        (json!({ "queue": "Back Office", "subject": "x", "variables": { "Consumer.email": "a@b.c" } }), "Consumer."),
-        (json!({ "queue": "Back Office", "subject": "x", "targetAgent": "nobody@example.com" }), "no agent"),
-        (json!({ "queue": "Back Office", "subject": "x", "colour": "red" }), "colour"),
+        (
+            json!({ "queue": "Back Office", "subject": "x", "priority": "high" }),
+            "priority",
+        ),
+        (
+            json!({ "queue": "Voice Support", "subject": "x" }),
+            "not work items",
+        ),
+        (
+            json!({ "queue": "Back Office", "subject": "x", "channel": "voice" }),
+            "voice",
+        ),
+        (
+            json!({ "queue": "Back Office", "subject": "x", "variables": { "Consumer.email": "a@b.c" } }),
+            "Consumer.",
+        ),
+        (
+            json!({ "queue": "Back Office", "subject": "x", "targetAgent": "nobody@example.com" }),
+            "no agent",
+        ),
+        (
+            json!({ "queue": "Back Office", "subject": "x", "colour": "red" }),
+            "colour",
+        ),
     ] {
         let r = create(&s, &token, body.clone()).await;
         assert_eq!(r.status(), 400, "{body}");
         let e: Value = r.json().await.unwrap();
-        assert!(e["error"]["message"].as_str().unwrap().contains(says), "{body}: {e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(says),
+            "{body}: {e}"
+        );
     }
-    let r = create(&s, "cbt_not-a-token", json!({ "queue": "Back Office", "subject": "x" })).await;
+    let r = create(
+        &s,
+        "cbt_not-a-token",
+        json!({ "queue": "Back Office", "subject": "x" }),
+    )
+    .await;
     assert_eq!(r.status(), 401);
     let agent_session = s.sign_in("ada@example.com", "callbar-demo").await;
-    let r = create(&s, &agent_session, json!({ "queue": "Back Office", "subject": "x" })).await;
-    assert_eq!(r.status(), 403, "agents do not create work items through the API");
+    let r = create(
+        &s,
+        &agent_session,
+        json!({ "queue": "Back Office", "subject": "x" }),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        403,
+        "agents do not create work items through the API"
+    );
 
     let list: Value = s
         .http
@@ -233,17 +339,41 @@ async fn bad_input_is_explained_and_changes_nothing() {
     assert_eq!(list["engagements"], json!([]), "nothing was created");
 
     // Grace cannot act on Ada's engagement, from the embed or through her host.
-    let r = create(&s, &token, json!({ "queue": "Back Office", "subject": "Ada's", "targetAgent": "ada@example.com" })).await;
-    let id = r.json::<Value>().await.unwrap()["engagementId"].as_str().unwrap().to_owned();
-    ada.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
-    grace.send(json!({ "op": "accept", "engagementId": id })).await;
+    let r = create(
+        &s,
+        &token,
+        json!({ "queue": "Back Office", "subject": "Ada's", "targetAgent": "ada@example.com" }),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["engagementId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ada.until(|op| post_of(op, "zcc-work-item-ringing").is_some())
+        .await;
+    grace
+        .send(json!({ "op": "accept", "engagementId": id }))
+        .await;
     let problem = grace.until(|op| op["op"] == "problem").await;
-    assert!(problem["message"].as_str().unwrap().contains("belongs to you"), "{problem}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to you"),
+        "{problem}"
+    );
     grace.host(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": id, "requestId": "x" } })).await;
-    let refused = grace.until(|op| post_of(op, "zcc-accept-engagement-response").is_some()).await;
-    assert_eq!(refused["message"]["data"]["errorCode"], "engagement-not-found");
+    let refused = grace
+        .until(|op| post_of(op, "zcc-accept-engagement-response").is_some())
+        .await;
+    assert_eq!(
+        refused["message"]["data"]["errorCode"],
+        "engagement-not-found"
+    );
     grace.host(json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "y" } })).await;
-    let refused = grace.until(|op| post_of(op, "zcc-get-variables-response").is_some()).await;
+    let refused = grace
+        .until(|op| post_of(op, "zcc-get-variables-response").is_some())
+        .await;
     assert_eq!(refused["message"]["data"]["status"], false);
     let shown: Value = s
         .http
@@ -259,14 +389,24 @@ async fn bad_input_is_explained_and_changes_nothing() {
     assert_eq!(shown["state"]["agent"], ada_id(&s).await);
 
     // A wrong disposition and a note too long are refused.
-    ada.send(json!({ "op": "accept", "engagementId": id })).await;
-    ada.until(|op| post_of(op, "zcc-work-item-started").is_some()).await;
-    ada.send(json!({ "op": "set-disposition", "engagementId": id, "dispositionId": "nope" })).await;
+    ada.send(json!({ "op": "accept", "engagementId": id }))
+        .await;
+    ada.until(|op| post_of(op, "zcc-work-item-started").is_some())
+        .await;
+    ada.send(json!({ "op": "set-disposition", "engagementId": id, "dispositionId": "nope" }))
+        .await;
     let problem = ada.until(|op| op["op"] == "problem").await;
-    assert!(problem["message"].as_str().unwrap().contains("nope"), "{problem}");
-    ada.send(json!({ "op": "add-note", "engagementId": id, "note": "x".repeat(5000) })).await;
+    assert!(
+        problem["message"].as_str().unwrap().contains("nope"),
+        "{problem}"
+    );
+    ada.send(json!({ "op": "add-note", "engagementId": id, "note": "x".repeat(5000) }))
+        .await;
     let problem = ada.until(|op| op["op"] == "problem").await;
-    assert!(problem["message"].as_str().unwrap().contains("4000"), "{problem}");
+    assert!(
+        problem["message"].as_str().unwrap().contains("4000"),
+        "{problem}"
+    );
 
     // Cancelling a live engagement is refused with its state.
     let r = s
@@ -308,16 +448,38 @@ async fn supervisors_see_queue_statistics_move() {
     let sup = s.sign_in("sam@example.com", "callbar-demo").await;
     let mut ch = s.channel(&sup).await;
     let first = ch.until(|op| op["op"] == "queue-stats").await;
-    assert_eq!(first["queues"].as_array().unwrap().len(), 5, "supervisors see every queue");
-    create(&s, &token, json!({ "queue": "Back Office", "subject": "Waiting" })).await;
+    assert_eq!(
+        first["queues"].as_array().unwrap().len(),
+        5,
+        "supervisors see every queue"
+    );
+    create(
+        &s,
+        &token,
+        json!({ "queue": "Back Office", "subject": "Waiting" }),
+    )
+    .await;
     let started = std::time::Instant::now();
     let moved = ch
         .until(|op| {
             op["op"] == "queue-stats"
-                && op["queues"].as_array().unwrap().iter().any(|q| q["queueName"] == "Back Office" && q["waiting"] == 1)
+                && op["queues"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|q| q["queueName"] == "Back Office" && q["waiting"] == 1)
         })
         .await;
-    assert!(started.elapsed() < std::time::Duration::from_secs(1), "fresh within a second");
-    let q = moved["queues"].as_array().unwrap().iter().find(|q| q["queueName"] == "Back Office").unwrap().clone();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "fresh within a second"
+    );
+    let q = moved["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queueName"] == "Back Office")
+        .unwrap()
+        .clone();
     assert_eq!(q["offline"], 2, "both demo agents are offline");
 }
