@@ -9,6 +9,7 @@ import { createHostBridge } from './host-bridge.js';
 import { openChannel } from './channel.js';
 import { resumeSession, signIn, signOut, forgetSession } from './session.js';
 import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from './views.js';
+import { engagementsView, queuesView } from './engagements.js';
 import { replace } from '../shared/dom.js';
 
 /** @typedef {import('../types/protocol').ServerOp} ServerOp */
@@ -34,6 +35,12 @@ let channel = null;
 let softphone = null;
 /** @type {ReturnType<typeof contactSearchView> | null} */
 let contacts = null;
+/** @type {ReturnType<typeof engagementsView> | null} */
+let engagements = null;
+/** @type {ReturnType<typeof queuesView> | null} */
+let queues = null;
+/** Outbox entries this page has posted to its host: a redelivery is confirmed, not posted again. */
+const delivered = new Set();
 let signedIn = false;
 let wide = true;
 /** @type {import('../types/protocol').ReasonOption[]} */
@@ -106,6 +113,8 @@ function showSignIn(notice) {
   signedIn = false;
   softphone = null;
   contacts = null;
+  engagements = null;
+  queues = null;
   replace(
     app,
     signInView({
@@ -155,8 +164,10 @@ function onOp(op) {
           },
         });
         contacts = search;
+        engagements = engagementsView({ send: (op) => channel?.send(op) });
+        queues = queuesView();
         softphone = softphoneView({
-          panels: [search.root],
+          panels: [engagements.root, search.root, queues.root],
           agent: op.agent,
           wide,
           onStatus: (code) => channel?.send({ op: 'set-status', code }),
@@ -190,12 +201,26 @@ function onOp(op) {
     case 'post':
       bridge.post(op.message);
       break;
+    case 'engagements':
+      engagements?.update(op.engagements);
+      break;
+    case 'queue-stats':
+      queues?.update(op.queues);
+      break;
+    case 'deliver':
+      // Post once per page, confirm every time (the confirmation may have been lost).
+      if (!delivered.has(op.outboxId)) {
+        delivered.add(op.outboxId);
+        for (const message of op.messages) bridge.post(message);
+      }
+      channel?.send({ op: 'delivered', outboxId: op.outboxId });
+      break;
     case 'contact-search-result':
       clearTimeout(searchTimer);
       contacts?.show(op.matches);
       break;
     case 'problem':
-      console.warn('Callbar:', op.message);
+      engagements?.problem(op.message);
       break;
     case 'closed':
       if (op.reason === 'shutting-down') break;

@@ -78,7 +78,7 @@ export function signInView({ notice, onSubmit }) {
  *   onToggleSize: () => void,
  *   wide: boolean,
  *   panels: HTMLElement[],
- * }} options  panels are shown under the engagements
+ * }} options  panels fill the workspace next to the agent's own panel
  */
 export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, panels }) {
   const statusSelect = h('select', {
@@ -122,12 +122,6 @@ export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, 
         h('h2', { id: 'agent-title' }, 'My status'),
         statusLine,
         h('dl', { class: 'facts' }, h('dt', {}, 'Email'), h('dd', {}, agent.email), h('dt', {}, 'Extension'), h('dd', {}, agent.extension)),
-      ),
-      h(
-        'section',
-        { class: 'panel engagements', 'aria-labelledby': 'engagements-title' },
-        h('h2', { id: 'engagements-title' }, 'Engagements'),
-        h('p', { class: 'empty' }, 'No engagements right now. Calls, chats and work items appear here when they are offered to you.'),
       ),
       panels,
     ),

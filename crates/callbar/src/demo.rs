@@ -12,6 +12,7 @@ use callbar_store::{NewQueue, Store};
 
 use crate::auth::password;
 use crate::config::Config;
+use crate::engine::settings::QueueSettings;
 use crate::http::{assets, embed::escape, with_common_layers};
 use crate::org::{self, UserInput};
 
@@ -77,9 +78,21 @@ pub async fn seed(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<boo
                 channel: channel.into(),
             })
             .await?;
+        let mut resolved = None;
         for d in DISPOSITIONS {
-            store.add_disposition(&queue.id, d).await?;
+            let added = store.add_disposition(&queue.id, d).await?;
+            resolved.get_or_insert(added.id);
         }
+        // Offers ring for 30 s; wrap-up closes on its own after two minutes as "Resolved".
+        let settings = QueueSettings {
+            ring_timeout_ms: Some(30_000),
+            wrap_up_ms: Some(120_000),
+            default_disposition: resolved,
+            ..QueueSettings::default()
+        };
+        store
+            .set_queue_settings(&queue.id, &serde_json::to_string(&settings)?)
+            .await?;
     }
     for reason in REASONS {
         org::add_reason(store, reason).await?;
