@@ -72,8 +72,15 @@ pub trait Store: Send + Sync + 'static {
     async fn set_agent_settings(&self, user_id: &str, settings: &str) -> Result<()>;
 
     // The engine's command log
-    /// Appends commands `(at, command)` in one transaction; returns the last sequence number.
-    async fn append_commands(&self, commands: &[(i64, String)]) -> Result<i64>;
+    /// Appends commands `(at, command)` and records the outbox entries they produced, in
+    /// one transaction: a close and its call log are durable together. Returns the last
+    /// sequence number and the entries' ids (an engagement already in the outbox keeps its
+    /// entry and id).
+    async fn append_commands(
+        &self,
+        commands: &[(i64, String)],
+        outbox: &[NewOutboxEntry],
+    ) -> Result<Appended>;
     /// The commands after `seq`, in order.
     async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>>;
     async fn snapshot(&self) -> Result<Option<Snapshot>>;
@@ -88,6 +95,9 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_outbox(&self, agent_id: &str) -> Result<Vec<OutboxEntry>>;
     /// Marks an entry delivered; false if it was not the agent's or already delivered.
     async fn mark_delivered(&self, id: i64, agent_id: &str) -> Result<bool>;
+    /// Marks entries `(id, agent)` delivered in one transaction (each only if it is that
+    /// agent's).
+    async fn mark_delivered_many(&self, entries: &[(i64, String)]) -> Result<()>;
     /// Whether an engagement's entry exists, delivered or not.
     async fn outbox_entry(&self, engagement_id: &str) -> Result<Option<OutboxEntry>>;
 

@@ -141,3 +141,20 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: i64,
 }
+
+/// An outbox entry to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxEntry {
+    pub engagement_id: String,
+    pub agent_id: String,
+    /// A JSON array of messages.
+    pub messages: String,
+}
+
+/// What [`crate::Store::append_commands`] recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub last_seq: i64,
+    /// The ids of the outbox entries, in the order given.
+    pub outbox_ids: Vec<i64>,
+}

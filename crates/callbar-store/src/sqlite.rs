@@ -480,11 +480,15 @@ impl Store for SqliteStore {
         affected("user", user_id, result.rows_affected())
     }
 
-    async fn append_commands(&self, commands: &[(i64, String)]) -> Result<i64> {
+    async fn append_commands(
+        &self,
+        commands: &[(i64, String)],
+        outbox: &[NewOutboxEntry],
+    ) -> Result<Appended> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut last = 0;
+        let mut last_seq = 0;
         for (at, command) in commands {
-            last = sqlx::query("INSERT INTO engine_log (at, command) VALUES (?, ?)")
+            last_seq = sqlx::query("INSERT INTO engine_log (at, command) VALUES (?, ?)")
                 .bind(at)
                 .bind(command)
                 .execute(&mut *tx)
@@ -492,8 +496,27 @@ impl Store for SqliteStore {
                 .map_err(backend)?
                 .last_insert_rowid();
         }
+        let mut outbox_ids = Vec::with_capacity(outbox.len());
+        for entry in outbox {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outbox (engagement_id, agent_id, messages, created_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (engagement_id) DO UPDATE SET engagement_id = excluded.engagement_id
+                 RETURNING id",
+            )
+            .bind(&entry.engagement_id)
+            .bind(&entry.agent_id)
+            .bind(&entry.messages)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            outbox_ids.push(id);
+        }
         tx.commit().await.map_err(backend)?;
-        Ok(last)
+        Ok(Appended {
+            last_seq,
+            outbox_ids,
+        })
     }
 
     async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>> {
@@ -587,6 +610,21 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         Ok(result.rows_affected() == 1)
+    }
+
+    async fn mark_delivered_many(&self, entries: &[(i64, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let now = now_ms();
+        for (id, agent) in entries {
+            sqlx::query("UPDATE outbox SET delivered_at = ? WHERE id = ? AND agent_id = ? AND delivered_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(agent)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
     }
 
     async fn outbox_entry(&self, engagement_id: &str) -> Result<Option<OutboxEntry>> {

@@ -150,11 +150,31 @@ async fn the_file_survives_reopening() {
 #[tokio::test]
 async fn the_command_log_snapshots_and_the_outbox() {
     let store = SqliteStore::in_memory().await.unwrap();
-    let last = store
-        .append_commands(&[(1, "a".into()), (2, "b".into()), (3, "c".into())])
+    let entry = |e: &str, m: &str| NewOutboxEntry {
+        engagement_id: e.into(),
+        agent_id: "ada".into(),
+        messages: m.into(),
+    };
+    let appended = store
+        .append_commands(
+            &[(1, "a".into()), (2, "b".into()), (3, "c".into())],
+            &[entry("e0", "[0]"), entry("e0", "[again]")],
+        )
         .await
         .unwrap();
-    assert_eq!(last, 3);
+    assert_eq!(appended.last_seq, 3);
+    assert_eq!(
+        appended.outbox_ids[0], appended.outbox_ids[1],
+        "one entry per engagement"
+    );
+    assert_eq!(
+        store.outbox_entry("e0").await.unwrap().unwrap().messages,
+        "[0]"
+    );
+    store
+        .mark_delivered(appended.outbox_ids[0], "ada")
+        .await
+        .unwrap();
     let after_one: Vec<_> = store
         .commands_after(1)
         .await
@@ -175,7 +195,11 @@ async fn the_command_log_snapshots_and_the_outbox() {
     let rest = store.commands_after(0).await.unwrap();
     assert_eq!(rest.len(), 1, "entries covered by the snapshot are dropped");
     assert_eq!(
-        store.append_commands(&[(4, "d".into())]).await.unwrap(),
+        store
+            .append_commands(&[(4, "d".into())], &[])
+            .await
+            .unwrap()
+            .last_seq,
         4,
         "sequence numbers never repeat"
     );
@@ -217,4 +241,30 @@ async fn api_tokens_are_found_by_hash() {
     assert_eq!(store.api_token(&[8; 32]).await.unwrap(), None);
     store.delete_api_token(&t.id).await.unwrap();
     assert!(store.api_tokens().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn deliveries_are_recorded_in_batches_for_their_own_agent_only() {
+    let store = SqliteStore::in_memory().await.unwrap();
+    store.add_outbox("e1", "ada", "[]").await.unwrap();
+    store.add_outbox("e2", "ada", "[]").await.unwrap();
+    let ids: Vec<i64> = store
+        .pending_outbox("ada")
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    store
+        .mark_delivered_many(&[(ids[0], "ada".into()), (ids[1], "grace".into())])
+        .await
+        .unwrap();
+    let left: Vec<i64> = store
+        .pending_outbox("ada")
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(left, vec![ids[1]], "grace cannot confirm ada's entry");
 }

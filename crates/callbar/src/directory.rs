@@ -1,17 +1,25 @@
-//! A cache of the organization that hot paths read: agents' names and extensions, and the
-//! not-ready reasons. It is reloaded from the store whenever an admin changes them, so
+//! A cache of the organization that hot paths read: agents' names and extensions, the
+//! queues, and the not-ready reasons. It is reloaded from the store whenever an admin changes them, so
 //! announcing a status or building a call log never waits on the database.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
-use callbar_store::{Role, StatusReason, Store, StoreError, User};
+use callbar_store::{ApiToken, Queue, Role, StatusReason, Store, StoreError, User};
 
 #[derive(Default)]
 pub struct Directory {
     users: RwLock<HashMap<String, Arc<User>>>,
     reasons: RwLock<Arc<Vec<StatusReason>>>,
+    queues: RwLock<Arc<Vec<Queue>>>,
+    /// API tokens recently found, by hash, with when they were looked up.
+    api_tokens: Mutex<HashMap<Vec<u8>, (ApiToken, Instant)>>,
 }
+
+/// How long a found API token is trusted without asking the store again: a token revoked
+/// by `callbar token revoke` stops working within this time (at once through the API).
+const API_TOKEN_TTL: Duration = Duration::from_secs(10);
 
 /// The name of the not-ready reason the engine sets after too many missed offers. It is
 /// created when missing and cannot be removed.
@@ -28,6 +36,8 @@ impl Directory {
     pub async fn reload(&self, store: &Arc<dyn Store>) -> Result<(), StoreError> {
         let users = store.users().await?;
         let reasons = store.status_reasons().await?;
+        let queues = store.queues().await?;
+        *self.queues.write().expect("directory lock") = Arc::new(queues);
         *self.users.write().expect("directory lock") = users
             .into_iter()
             .map(|u| (u.id.clone(), Arc::new(u)))
@@ -52,6 +62,39 @@ impl Directory {
             .collect();
         agents.sort_by(|a, b| a.id.cmp(&b.id));
         agents
+    }
+
+    /// The API token with this hash, if it exists.
+    pub async fn api_token(
+        &self,
+        store: &Arc<dyn Store>,
+        hash: &[u8],
+    ) -> Result<Option<ApiToken>, StoreError> {
+        if let Some((token, at)) = self.api_tokens.lock().expect("directory lock").get(hash)
+            && at.elapsed() < API_TOKEN_TTL
+        {
+            return Ok(Some(token.clone()));
+        }
+        let found = store.api_token(hash).await?;
+        let mut cache = self.api_tokens.lock().expect("directory lock");
+        match &found {
+            Some(token) => {
+                cache.insert(hash.to_vec(), (token.clone(), Instant::now()));
+            }
+            None => {
+                cache.remove(hash);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Forgets cached API tokens (one was revoked).
+    pub fn forget_api_tokens(&self) {
+        self.api_tokens.lock().expect("directory lock").clear();
+    }
+
+    pub fn queues(&self) -> Arc<Vec<Queue>> {
+        self.queues.read().expect("directory lock").clone()
     }
 
     pub fn reasons(&self) -> Arc<Vec<StatusReason>> {

@@ -54,9 +54,13 @@ fn init_logging(config: &config::Config) {
         );
         tracing_subscriber::EnvFilter::new("info")
     });
+    // Logs go to standard error (standard output carries the banner), coloured only
+    // for a terminal.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if config.log_json {
         builder.json().init();
     } else {

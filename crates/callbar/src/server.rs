@@ -11,7 +11,7 @@ use callbar_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::agents::AgentHub;
+use crate::agents::{AgentHub, Deliveries};
 use crate::auth::{Sessions, Throttle};
 use crate::config::Config;
 use crate::directory::{Directory, MISSED_REASON};
@@ -115,6 +115,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         shutdown: shutdown.clone(),
     };
     let (engine, engine_task) = engine::spawn(parts, rebuilt).await?;
+    let (deliveries, deliveries_task) = Deliveries::spawn(store.clone(), shutdown.clone());
     let state = Arc::new(AppState {
         sessions: Sessions::new(
             store.clone(),
@@ -125,6 +126,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         agents,
         directory,
         engine,
+        deliveries,
         metrics: Metrics::new(),
         shutdown: shutdown.clone(),
         config: config.clone(),
@@ -148,6 +150,9 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         }
     }
     servers.spawn(purge_sessions(store, shutdown));
+    servers.spawn(async move {
+        let _ = deliveries_task.await;
+    });
     servers.spawn(async move {
         if let Err(e) = engine_task.await {
             tracing::error!("the engine task failed: {e}");
@@ -194,7 +199,16 @@ async fn bind(addr: &str, setting: &str) -> anyhow::Result<Vec<TcpListener>> {
 }
 
 async fn serve(listener: TcpListener, app: Router, shutdown: CancellationToken) {
+    use axum::serve::ListenerExt;
     let local = listener.local_addr().ok();
+    // Small messages (offers, status changes) go out at once: without TCP_NODELAY, Nagle's
+    // algorithm holds them behind an unacknowledged one for up to the peer's 40 ms
+    // delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("setting TCP_NODELAY failed: {e}");
+        }
+    });
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(e) = axum::serve(listener, service)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use callbar_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::agents::AgentHub;
+use crate::agents::{AgentHub, Deliveries};
 use crate::auth::Sessions;
 use crate::config::Config;
 use crate::directory::Directory;
@@ -19,6 +19,7 @@ pub struct AppState {
     pub agents: Arc<AgentHub>,
     pub directory: Arc<Directory>,
     pub engine: EngineHandle,
+    pub deliveries: Deliveries,
     pub metrics: Metrics,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,

@@ -337,13 +337,8 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
         }
         ClientOp::Delivered { outbox_id } => {
             state.agents.delivered(outbox_id);
-            match state.store.mark_delivered(outbox_id, &auth.user.id).await {
-                Ok(_) => Vec::new(),
-                Err(e) => {
-                    tracing::warn!(outbox_id, "recording a delivery failed: {e}");
-                    Vec::new()
-                }
-            }
+            state.deliveries.confirmed(outbox_id, &auth.user.id);
+            Vec::new()
         }
         ClientOp::Host { message } => {
             let replies = host::handle(state, auth, &message).await;

@@ -3,9 +3,11 @@
 
 mod actions;
 mod channel;
+mod deliveries;
 mod host;
 mod hub;
 pub mod status;
 
 pub use channel::upgrade;
+pub use deliveries::Deliveries;
 pub use hub::AgentHub;

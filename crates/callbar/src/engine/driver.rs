@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use callbar_engine::{Command, Engine, EngineError, Output};
+use callbar_protocol::EmbedMessage;
 use callbar_protocol::channel::{QueueStatsView, ServerOp};
-use callbar_store::Store;
+use callbar_store::{NewOutboxEntry, Store};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 use tokio_util::sync::CancellationToken;
@@ -172,11 +173,16 @@ impl Driver {
             .into_iter()
             .map(|c| self.apply(now, c, &mut log, &mut effects))
             .collect();
+        // Outbox entries go into the same transaction as the commands that closed their
+        // engagements: a close and its call log become durable together.
+        let (outbox, messages) = self.outbox_entries(&effects);
+        let mut outbox_ids = Vec::new();
         if !log.is_empty() {
-            match self.parts.store.append_commands(&log).await {
-                Ok(seq) => {
-                    self.last_seq = seq;
+            match self.parts.store.append_commands(&log, &outbox).await {
+                Ok(appended) => {
+                    self.last_seq = appended.last_seq;
                     self.logged_since_snapshot += log.len() as u64;
+                    outbox_ids = appended.outbox_ids;
                 }
                 Err(e) => {
                     tracing::error!("the engine log could not be written ({e}); the engine stops");
@@ -192,7 +198,8 @@ impl Driver {
                 }
             }
         }
-        self.carry_out(effects).await;
+        self.carry_out(effects, outbox_ids.into_iter().zip(messages))
+            .await;
         if self.logged_since_snapshot >= SNAPSHOT_EVERY {
             self.snapshot().await;
         }
@@ -216,7 +223,40 @@ impl Driver {
         Ok(outputs)
     }
 
-    async fn carry_out(&mut self, effects: Vec<Effect>) {
+    /// The outbox entries of the closes among `effects`, and their messages.
+    fn outbox_entries(&self, effects: &[Effect]) -> (Vec<NewOutboxEntry>, Vec<Vec<EmbedMessage>>) {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Outbox {
+                    agent,
+                    engagement,
+                    log,
+                } => {
+                    let extension = self
+                        .parts
+                        .directory
+                        .user(agent)
+                        .map(|u| u.extension.clone())
+                        .unwrap_or_default();
+                    let messages = call_log::messages(log, &extension, None);
+                    let entry = NewOutboxEntry {
+                        engagement_id: engagement.clone(),
+                        agent_id: agent.clone(),
+                        messages: serde_json::to_string(&messages).expect("messages serialize"),
+                    };
+                    Some((entry, messages))
+                }
+                _ => None,
+            })
+            .unzip()
+    }
+
+    async fn carry_out(
+        &mut self,
+        effects: Vec<Effect>,
+        mut outbox: impl Iterator<Item = (i64, Vec<EmbedMessage>)>,
+    ) {
         let Parts {
             store,
             hub,
@@ -245,27 +285,9 @@ impl Driver {
                         hub.send(&agent, op);
                     }
                 }
-                Effect::Outbox {
-                    agent,
-                    engagement,
-                    log,
-                } => {
-                    let extension = directory
-                        .user(&agent)
-                        .map(|u| u.extension.clone())
-                        .unwrap_or_default();
-                    let messages = call_log::messages(&log, &extension, None);
-                    let text = serde_json::to_string(&messages).expect("messages serialize");
-                    match store.add_outbox(&engagement, &agent, &text).await {
-                        Ok(()) => match store.outbox_entry(&engagement).await {
-                            Ok(Some(entry)) => hub.deliver(&agent, entry.id, messages),
-                            Ok(None) => {}
-                            Err(e) => tracing::warn!(%engagement, "reading the outbox failed: {e}"),
-                        },
-                        // The log holds the close; the next start puts it in the outbox.
-                        Err(e) => {
-                            tracing::error!(%engagement, "recording the call log failed: {e}")
-                        }
+                Effect::Outbox { agent, .. } => {
+                    if let Some((id, messages)) = outbox.next() {
+                        hub.deliver(&agent, id, messages);
                     }
                 }
                 Effect::Refresh { agent } => {

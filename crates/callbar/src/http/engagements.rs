@@ -131,7 +131,7 @@ async fn create(
     Body(body): Body<NewWorkItem>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     check(&body)?;
-    let queues = state.store.queues().await?;
+    let queues = state.directory.queues();
     let queue = queues
         .iter()
         .find(|q| q.id == body.queue || q.name.eq_ignore_ascii_case(&body.queue))
@@ -191,7 +191,7 @@ async fn create(
         } if *engagement == id => Some(agent.clone()),
         _ => None,
     });
-    tracing::info!(engagement = %id, by = %who.name, queue = %queue.name, "work item created");
+    tracing::debug!(engagement = %id, by = %who.name, queue = %queue.name, "work item created");
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -89,7 +89,11 @@ impl FromRequestParts<SharedState> for Backoffice {
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
         let token = request_token(&parts.headers).ok_or(AuthError::Missing)?;
         if token.starts_with(API_TOKEN_PREFIX) {
-            return match state.store.api_token(&hash_token(token)).await? {
+            return match state
+                .directory
+                .api_token(&state.store, &hash_token(token))
+                .await?
+            {
                 Some(t) => Ok(Backoffice { name: t.name }),
                 None => Err(ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,

@@ -66,6 +66,7 @@ async fn change_queue_routing(
         .store
         .set_queue_settings(&queue.id, &queue.settings)
         .await?;
+    state.directory.reload(&state.store).await?;
     Ok(Json(json!({ "queueId": queue.id, "settings": merged })))
 }
 
@@ -198,5 +199,6 @@ async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_api_token(&id).await?;
+    state.directory.forget_api_tokens();
     Ok(StatusCode::NO_CONTENT)
 }
