@@ -112,6 +112,17 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
         "Occupied while the work item is live"
     );
 
+    // A back-office system adds a variable while the agent works.
+    let r = s
+        .http
+        .post(format!("{}/api/v1/engagements/{id}/variables", s.url))
+        .bearer_auth(&token)
+        .json(&json!({ "name": "refundAmount", "value": "19.90" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
     // The host reads state and variables.
     ch.host(json!({ "type": "zcc-engagement-status-request", "data": { "requestId": "st" } }))
         .await;

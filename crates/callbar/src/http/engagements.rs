@@ -23,6 +23,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/engagements", post(create).get(list))
         .route("/engagements/{id}", get(show))
         .route("/engagements/{id}/cancel", post(cancel))
+        .route("/engagements/{id}/variables", post(set_variable))
 }
 
 #[derive(Deserialize)]
@@ -96,26 +97,7 @@ fn check(body: &NewWorkItem) -> Result<(), ApiError> {
         )));
     }
     for (name, value) in &body.variables {
-        let valid_name = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !valid_name {
-            return Err(ApiError::invalid(format!(
-                "variable name {name:?} must be 1 to 64 letters, digits, '_', '-' or '.'"
-            )));
-        }
-        if name.starts_with(callbar_engine::SYSTEM_PREFIX) {
-            return Err(ApiError::invalid(format!(
-                "variable {name:?}: names starting with \"Consumer.\" are set by Callbar from `customer`"
-            )));
-        }
-        if value.chars().count() > 1000 {
-            return Err(ApiError::invalid(format!(
-                "variable {name:?} is longer than 1000 characters"
-            )));
-        }
+        check_variable(name, value)?;
     }
     if !(-1000..=1000).contains(&body.priority) {
         return Err(ApiError::invalid(
@@ -268,6 +250,61 @@ async fn cancel(
         .map_err(engine_error)?;
     tracing::info!(engagement = %id, by = %who.name, "engagement cancelled");
     Ok(Json(json!({ "engagementId": id, "state": "cancelled" })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableBody {
+    name: String,
+    value: String,
+}
+
+/// Sets a custom variable of an engagement in progress (the agent and the host see it in
+/// `zcc-get-variables-response`).
+async fn set_variable(
+    State(state): State<SharedState>,
+    _: Backoffice,
+    Path(id): Path<String>,
+    Body(b): Body<VariableBody>,
+) -> Result<Json<Value>, ApiError> {
+    check_variable(&b.name, &b.value)?;
+    state
+        .engine
+        .run(Command::SetVariable {
+            engagement: id.clone(),
+            agent: None,
+            name: b.name.clone(),
+            value: b.value.clone(),
+        })
+        .await
+        .map_err(engine_error)?;
+    Ok(Json(
+        json!({ "engagementId": id, "name": b.name, "value": b.value }),
+    ))
+}
+
+fn check_variable(name: &str, value: &str) -> Result<(), ApiError> {
+    let valid_name = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid_name {
+        return Err(ApiError::invalid(format!(
+            "variable name {name:?} must be 1 to 64 letters, digits, '_', '-' or '.'"
+        )));
+    }
+    if name.starts_with(callbar_engine::SYSTEM_PREFIX) {
+        return Err(ApiError::invalid(format!(
+            "variable {name:?}: names starting with \"Consumer.\" are set by Callbar from the customer"
+        )));
+    }
+    if value.chars().count() > 1000 {
+        return Err(ApiError::invalid(format!(
+            "variable {name:?} is longer than 1000 characters"
+        )));
+    }
+    Ok(())
 }
 
 fn engine_error(e: RunError) -> ApiError {
