@@ -99,6 +99,8 @@ dispositionId?: string,
  */
 type: string, };
 
+export type CallPhase = "waiting" | "ringing" | "connected" | "held" | "ended";
+
 export type CallRecording = { engagementId: string, recordingUrl: string, };
 
 export type CallRinging = { channel: Channel, createTs: number, engagementId: string, from: string, queueName: string, to: string, isConference: boolean, isTransfer: boolean, 
@@ -108,6 +110,12 @@ export type CallRinging = { channel: Channel, createTs: number, engagementId: st
 queueId?: string, };
 
 export type CallTransfer = { engagementId: string, transferType: TransferKind, targetType: TargetType, targetId: string, targetName: string, };
+
+export type CallView = { 
+/**
+ * Audio flows both ways.
+ */
+connected: boolean, muted: boolean, held: boolean, recording?: RecordingState, };
 
 export type Channel = "voice" | "video" | "chat" | "sms" | "work_item";
 
@@ -124,7 +132,7 @@ export type ChatRinging = { queueId: string, queueName: string, engagementId: st
 
 export type ClickToAct = { phone?: string, id?: string, name?: string, email?: string, userEntity?: string, };
 
-export type ClientOp = { "op": "hello", token?: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, } | { "op": "accept", engagementId: string, } | { "op": "reject", engagementId: string, } | { "op": "end", engagementId: string, } | { "op": "add-note", engagementId: string, note: string, } | { "op": "set-disposition", engagementId: string, dispositionId: string, } | { "op": "close-wrap-up", engagementId: string, } | { "op": "delivered", outboxId: number, };
+export type ClientOp = { "op": "hello", token?: string, } | { "op": "set-status", code: string, } | { "op": "host", message: JsonValue, } | { "op": "accept", engagementId: string, } | { "op": "reject", engagementId: string, } | { "op": "end", engagementId: string, } | { "op": "add-note", engagementId: string, note: string, } | { "op": "set-disposition", engagementId: string, dispositionId: string, } | { "op": "close-wrap-up", engagementId: string, } | { "op": "delivered", outboxId: number, } | { "op": "media-offer", engagementId: string, sdp: string, } | { "op": "set-mute", engagementId: string, mute: boolean, } | { "op": "set-hold", engagementId: string, hold: boolean, } | { "op": "set-recording", engagementId: string, action: RecordingAction, } | { "op": "send-dtmf", engagementId: string, digits: string, } | { "op": "pick-contact", engagementId: string, contactId: string, };
 
 export type CloseReason = "invalid-session" | "expired" | "signed-out" | "shutting-down";
 
@@ -149,6 +157,14 @@ export type ContactQuery = string | { email: string, type: string, };
 export type ContactRecord = { id: string, name: string, phone: string, email: string, entity: string, };
 
 export type ContactSearch = { query: ContactQuery, };
+
+export type CustomerOp = { "op": "call", entryPoint: string, name: string, email: string, phone: string, sdp: string, } | { "op": "hang-up" };
+
+export type CustomerServerOp = { "op": "answer", engagementId: string, sdp: string, } | { "op": "phase", phase: CallPhase, 
+/**
+ * The agent's name once connected.
+ */
+agentName?: string, } | { "op": "problem", message: string, };
 
 export type DestinationSummary = { targetType: TargetType, targetId: string, targetName: string, };
 
@@ -204,7 +220,20 @@ wrapUpDeadline?: number, notes: Array<string>, dispositionId?: string,
 /**
  * The dispositions of its queue.
  */
-dispositions: Array<Disposition>, variables: Array<Variable>, };
+dispositions: Array<Disposition>, variables: Array<Variable>, 
+/**
+ * Host records that matched the customer (from `zcc-incomingPhone-response` or
+ * `zcc-incomingEmail-response`); with several, the agent picks one.
+ */
+matches: Array<ContactRecord>, 
+/**
+ * The record the engagement is linked to (it goes into the call log as `user`).
+ */
+contact?: ContactRecord, 
+/**
+ * Voice and video: the state of the audio.
+ */
+call?: CallView, };
 
 export type ErrorCode = "invalid-input" | "agent-not-authenticated" | "no-phone" | "unknown-message" | "engagement-not-found" | "invalid-state" | "not-allowed" | "unavailable";
 
@@ -307,7 +336,7 @@ engagementId?: string, };
 
 export type SendDtmf = { engagementId: string, digits: string, requestId?: RequestId, };
 
-export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "engagements", engagements: Array<EngagementView>, } | { "op": "deliver", outboxId: number, messages: Array<EmbedMessage>, } | { "op": "queue-stats", queues: Array<QueueStatsView>, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
+export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "engagements", engagements: Array<EngagementView>, } | { "op": "deliver", outboxId: number, messages: Array<EmbedMessage>, } | { "op": "queue-stats", queues: Array<QueueStatsView>, } | { "op": "start-media", engagementId: string, } | { "op": "media-answer", engagementId: string, sdp: string, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
 
 export type SetDisposition = { engagementId: string, channelType?: Channel, requestId?: RequestId, 
 /**

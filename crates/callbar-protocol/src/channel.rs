@@ -55,6 +55,48 @@ pub enum ClientOp {
     /// The embed posted the messages of a [`ServerOp::Deliver`] to its host.
     #[serde(rename_all = "camelCase")]
     Delivered { outbox_id: i64 },
+    /// The embed's WebRTC offer for the audio of a voice engagement (after
+    /// [`ServerOp::StartMedia`]); the server answers with [`ServerOp::MediaAnswer`].
+    #[serde(rename_all = "camelCase")]
+    MediaOffer { engagement_id: String, sdp: String },
+    /// The agent's microphone is muted (the customer hears silence) or not.
+    #[serde(rename_all = "camelCase")]
+    SetMute { engagement_id: String, mute: bool },
+    /// The customer is put on hold (hears the hold tone) or resumed.
+    #[serde(rename_all = "camelCase")]
+    SetHold { engagement_id: String, hold: bool },
+    /// Recording: start, stop, pause (e.g. while a card number is read) or resume.
+    #[serde(rename_all = "camelCase")]
+    SetRecording {
+        engagement_id: String,
+        action: crate::RecordingAction,
+    },
+    /// DTMF digits to send to the customer (the keypad also sends in-band through the
+    /// browser's RTCDTMFSender; this is for digits typed while no audio path is up).
+    #[serde(rename_all = "camelCase")]
+    SendDtmf {
+        engagement_id: String,
+        digits: String,
+    },
+    /// The agent chose one of several host records that matched the caller.
+    #[serde(rename_all = "camelCase")]
+    PickContact {
+        engagement_id: String,
+        contact_id: String,
+    },
+}
+
+/// The audio of a voice engagement as the embed shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    /// Audio flows both ways.
+    pub connected: bool,
+    pub muted: bool,
+    pub held: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recording: Option<crate::RecordingState>,
 }
 
 /// One engagement of the agent (offered, live or in wrap-up), as the embed shows it.
@@ -95,6 +137,18 @@ pub struct EngagementView {
     /// The dispositions of its queue.
     pub dispositions: Vec<Disposition>,
     pub variables: Vec<Variable>,
+    /// Host records that matched the customer (from `zcc-incomingPhone-response` or
+    /// `zcc-incomingEmail-response`); with several, the agent picks one.
+    #[serde(default)]
+    pub matches: Vec<ContactRecord>,
+    /// The record the engagement is linked to (it goes into the call log as `user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub contact: Option<ContactRecord>,
+    /// Voice and video: the state of the audio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub call: Option<CallView>,
 }
 
 /// Live figures of one queue.
@@ -184,6 +238,13 @@ pub enum ServerOp {
     },
     /// The queues the user works in (agents) or all queues (supervisors and admins).
     QueueStats { queues: Vec<QueueStatsView> },
+    /// Set up the audio of this voice engagement: get the microphone, create a peer
+    /// connection and send [`ClientOp::MediaOffer`]. Sent to one channel of the agent.
+    #[serde(rename_all = "camelCase")]
+    StartMedia { engagement_id: String },
+    /// The server's answer to [`ClientOp::MediaOffer`].
+    #[serde(rename_all = "camelCase")]
+    MediaAnswer { engagement_id: String, sdp: String },
     /// A client op could not be understood; the channel stays open.
     Problem { message: String },
     /// The channel ends; the embed shows sign-in again unless the reason is
@@ -192,4 +253,61 @@ pub enum ServerOp {
         reason: CloseReason,
         message: String,
     },
+}
+
+/// What the customer's widget sends on its channel (`/api/v1/widget/channel`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum CustomerOp {
+    /// Start a call into the entry point's queue with the browser's WebRTC offer. Name,
+    /// email and phone are optional; they reach the agent and the host's lookup.
+    #[serde(rename_all = "camelCase")]
+    Call {
+        entry_point: String,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        email: String,
+        #[serde(default)]
+        phone: String,
+        sdp: String,
+    },
+    /// The customer hangs up.
+    HangUp,
+}
+
+/// Where a customer's call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum CallPhase {
+    /// Waiting in the queue (hears the queue tone).
+    Waiting,
+    /// Ringing at an agent.
+    Ringing,
+    /// Talking with the agent.
+    Connected,
+    /// On hold (hears the hold tone).
+    Held,
+    /// Over.
+    Ended,
+}
+
+/// What the server sends the customer's widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum CustomerServerOp {
+    /// The call exists: here is the answer to the WebRTC offer.
+    #[serde(rename_all = "camelCase")]
+    Answer { engagement_id: String, sdp: String },
+    /// The call moved on.
+    #[serde(rename_all = "camelCase")]
+    Phase {
+        phase: CallPhase,
+        /// The agent's name once connected.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        agent_name: Option<String>,
+    },
+    /// Something the customer sent was not understood or not allowed; what to do.
+    Problem { message: String },
 }

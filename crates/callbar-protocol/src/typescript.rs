@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use ts_rs::{Config, TS, TypeVisitor};
 
-use crate::channel::{ClientOp, ServerOp};
+use crate::channel::{ClientOp, CustomerOp, CustomerServerOp, ServerOp};
 use crate::{EmbedMessage, HostMessage};
 
 /// The declarations of every protocol type, sorted by name, as one `.d.ts` file.
@@ -24,6 +24,8 @@ pub fn declarations() -> String {
     collector.visit::<HostMessage>();
     collector.visit::<ClientOp>();
     collector.visit::<ServerOp>();
+    collector.visit::<CustomerOp>();
+    collector.visit::<CustomerServerOp>();
     let mut out = String::from(
         "// Generated from crates/callbar-protocol by `UPDATE_TS=1 cargo test -p callbar-protocol`.\n\
          // Do not edit: the test `typescript_is_fresh` fails when this file is stale.\n\n",

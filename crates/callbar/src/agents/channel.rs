@@ -340,6 +340,14 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
             state.deliveries.confirmed(outbox_id, &auth.user.id);
             Vec::new()
         }
+        ClientOp::MediaOffer { .. }
+        | ClientOp::SetMute { .. }
+        | ClientOp::SetHold { .. }
+        | ClientOp::SetRecording { .. }
+        | ClientOp::SendDtmf { .. }
+        | ClientOp::PickContact { .. } => vec![ServerOp::Problem {
+            message: "voice is not available on this server yet".into(),
+        }],
         ClientOp::Host { message } => {
             let replies = host::handle(state, auth, &message).await;
             let outcome = if replies.iter().any(host::is_rejection) {

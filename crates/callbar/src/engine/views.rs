@@ -97,6 +97,9 @@ pub fn engagement(engine: &Engine, e: &Engagement) -> Option<EngagementView> {
         disposition_id: e.disposition.as_ref().map(|d| d.id.clone()),
         dispositions: dispositions(engine, &e.queue_id),
         variables: variables(e),
+        matches: Vec::new(),
+        contact: None,
+        call: None,
     })
 }
 
