@@ -101,6 +101,16 @@ pub trait Store: Send + Sync + 'static {
     /// Whether an engagement's entry exists, delivered or not.
     async fn outbox_entry(&self, engagement_id: &str) -> Result<Option<OutboxEntry>>;
 
+    // Entry points
+    async fn create_entry_point(&self, entry: NewEntryPoint) -> Result<EntryPoint>;
+    async fn entry_points(&self) -> Result<Vec<EntryPoint>>;
+    async fn delete_entry_point(&self, id: &str) -> Result<()>;
+
+    // Host records linked to engagements
+    /// Links (or re-links) an engagement to a host record (JSON).
+    async fn set_engagement_contact(&self, engagement_id: &str, contact: &str) -> Result<()>;
+    async fn engagement_contact(&self, engagement_id: &str) -> Result<Option<String>>;
+
     // API tokens
     async fn create_api_token(&self, name: &str, token_hash: &[u8]) -> Result<ApiToken>;
     async fn api_token(&self, token_hash: &[u8]) -> Result<Option<ApiToken>>;

@@ -158,3 +158,24 @@ pub struct Appended {
     /// The ids of the outbox entries, in the order given.
     pub outbox_ids: Vec<i64>,
 }
+
+/// How customers reach a queue: the website widget, a phone number, an SMS number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryPoint {
+    pub id: String,
+    pub name: String,
+    /// `widget`, `phone` or `sms`.
+    pub kind: String,
+    pub queue_id: String,
+    /// The number for `phone` and `sms`.
+    pub address: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEntryPoint {
+    pub name: String,
+    pub kind: String,
+    pub queue_id: String,
+    pub address: String,
+}

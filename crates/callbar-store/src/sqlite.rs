@@ -682,4 +682,81 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         affected("API token", id, result.rows_affected())
     }
+
+    async fn create_entry_point(&self, entry: NewEntryPoint) -> Result<EntryPoint> {
+        let id = new_id();
+        sqlx::query("INSERT INTO entry_points (id, name, kind, queue_id, address, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&id)
+            .bind(&entry.name)
+            .bind(&entry.kind)
+            .bind(&entry.queue_id)
+            .bind(&entry.address)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound(format!("queue {:?}", entry.queue_id))
+                }
+                _ => write_error(format!("entry point {:?}", entry.name))(e),
+            })?;
+        Ok(EntryPoint {
+            id,
+            name: entry.name,
+            kind: entry.kind,
+            queue_id: entry.queue_id,
+            address: entry.address,
+        })
+    }
+
+    async fn entry_points(&self) -> Result<Vec<EntryPoint>> {
+        let rows = sqlx::query(
+            "SELECT id, name, kind, queue_id, address FROM entry_points ORDER BY created_at, name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EntryPoint {
+                    id: r.try_get("id").map_err(backend)?,
+                    name: r.try_get("name").map_err(backend)?,
+                    kind: r.try_get("kind").map_err(backend)?,
+                    queue_id: r.try_get("queue_id").map_err(backend)?,
+                    address: r.try_get("address").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_entry_point(&self, id: &str) -> Result<()> {
+        let result = sqlx::query("DELETE FROM entry_points WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        affected("entry point", id, result.rows_affected())
+    }
+
+    async fn set_engagement_contact(&self, engagement_id: &str, contact: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO engagement_contacts (engagement_id, contact, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (engagement_id) DO UPDATE SET contact = excluded.contact",
+        )
+        .bind(engagement_id)
+        .bind(contact)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn engagement_contact(&self, engagement_id: &str) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT contact FROM engagement_contacts WHERE engagement_id = ?")
+            .bind(engagement_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
 }

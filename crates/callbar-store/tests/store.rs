@@ -268,3 +268,47 @@ async fn deliveries_are_recorded_in_batches_for_their_own_agent_only() {
         .collect();
     assert_eq!(left, vec![ids[1]], "grace cannot confirm ada's entry");
 }
+
+#[tokio::test]
+async fn entry_points_and_engagement_contacts() {
+    let store = SqliteStore::in_memory().await.unwrap();
+    let q = store
+        .create_queue(NewQueue {
+            name: "Voice".into(),
+            channel: "voice".into(),
+        })
+        .await
+        .unwrap();
+    let e = store
+        .create_entry_point(NewEntryPoint {
+            name: "Website".into(),
+            kind: "widget".into(),
+            queue_id: q.id.clone(),
+            address: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.entry_points().await.unwrap(), vec![e.clone()]);
+    let bad = store
+        .create_entry_point(NewEntryPoint {
+            name: "Other".into(),
+            kind: "widget".into(),
+            queue_id: "nope".into(),
+            address: String::new(),
+        })
+        .await;
+    assert!(matches!(bad, Err(StoreError::NotFound(_))));
+    store
+        .set_engagement_contact("e1", "{\"id\":\"1\"}")
+        .await
+        .unwrap();
+    store
+        .set_engagement_contact("e1", "{\"id\":\"2\"}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.engagement_contact("e1").await.unwrap().as_deref(),
+        Some("{\"id\":\"2\"}")
+    );
+    store.delete_entry_point(&e.id).await.unwrap();
+}
