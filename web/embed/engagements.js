@@ -1,12 +1,20 @@
 // The agent's engagements: offers with a countdown, the live engagement, and the wrap-up
 // form. Cards are keyed by engagement and updated in place, so a note being typed, the
 // chosen disposition and the keyboard focus survive every update from the server.
+// A call's card also carries its controls (voice.js) and, when the host found several
+// records for the caller, lets the agent say which one is calling.
 
 import { h, replace } from '../shared/dom.js';
+import { callControls } from './voice.js';
 
 /** @typedef {import('../types/protocol').EngagementView} EngagementView */
 /** @typedef {import('../types/protocol').ClientOp} ClientOp */
 /** @typedef {import('../types/protocol').QueueStatsView} QueueStatsView */
+/** @typedef {import('../types/protocol').ContactRecord} ContactRecord */
+/** @typedef {{ dtmf: (engagementId: string, digit: string) => void }} Media */
+
+/** The engagement is live (audio flows, or the customer is on hold). @param {string} state */
+const isLive = (state) => state === 'connected' || state === 'held';
 
 const CHANNEL_NAMES = {
   voice: 'Call',
@@ -28,9 +36,9 @@ function clock(ms) {
 }
 
 /**
- * @param {{ send: (op: ClientOp) => void }} options
+ * @param {{ send: (op: ClientOp) => void, media: Media }} options
  */
-export function engagementsView({ send }) {
+export function engagementsView({ send, media }) {
   const list = h('div', { class: 'cards' });
   const empty = h(
     'p',
@@ -64,7 +72,7 @@ export function engagementsView({ send }) {
         seen.add(view.engagementId);
         let c = cards.get(view.engagementId);
         if (!c) {
-          c = card(view, send);
+          c = card(view, send, media);
           cards.set(view.engagementId, c);
           list.append(c.root);
         }
@@ -82,6 +90,15 @@ export function engagementsView({ send }) {
     problem(message) {
       problem.textContent = message;
     },
+    /**
+     * A problem with a call's audio, shown on its card (null clears it).
+     * @param {string} engagementId @param {string | null} message
+     */
+    mediaProblem(engagementId, message) {
+      const c = cards.get(engagementId)?.call;
+      if (c) c.problem(message);
+      else if (message) problem.textContent = message;
+    },
   };
 }
 
@@ -89,8 +106,9 @@ export function engagementsView({ send }) {
  * One engagement's card.
  * @param {EngagementView} first
  * @param {(op: ClientOp) => void} send
+ * @param {Media} media
  */
-function card(first, send) {
+function card(first, send, media) {
   const id = first.engagementId;
   const title = h('h3', { class: 'card-title' });
   const badge = h('span', { class: 'badge' });
@@ -99,6 +117,8 @@ function card(first, send) {
   const details = h('dl', { class: 'facts' });
   const notes = h('ol', { class: 'notes', 'aria-label': 'Notes' });
   const actions = h('div', { class: 'actions' });
+  const caller = callerView(id, send);
+  const call = first.channel === 'voice' ? callControls({ id, send, dtmf: media.dtmf }) : null;
 
   const noteInput = h('textarea', { id: `note-${id}`, rows: 2, maxLength: 4000 });
   const noteForm = h(
@@ -140,6 +160,8 @@ function card(first, send) {
     h('header', { class: 'card-header' }, badge, title),
     meta,
     countdown,
+    caller.root,
+    call?.root,
     details,
     notes,
     noteForm,
@@ -160,8 +182,8 @@ function card(first, send) {
     const now = Date.now();
     if (view.state === 'ringing' && view.offerExpiresAt) {
       countdown.textContent = `Ringing — ${seconds(view.offerExpiresAt - now)} s left to accept`;
-    } else if (view.state === 'connected' && view.acceptTs) {
-      countdown.textContent = `In progress ${clock(now - view.acceptTs)}`;
+    } else if (isLive(view.state) && view.acceptTs) {
+      countdown.textContent = `${view.channel === 'voice' ? 'On call' : 'In progress'} ${clock(now - view.acceptTs)}`;
     } else if (view.state === 'wrapup') {
       countdown.textContent = view.wrapUpDeadline
         ? `Wrap-up — closes on its own in ${seconds(view.wrapUpDeadline - now)} s`
@@ -189,18 +211,24 @@ function card(first, send) {
     );
     replace(notes, view.notes.map((n) => h('li', {}, n)));
 
-    if (state !== view.state) {
-      state = view.state;
+    caller.update(view);
+    call?.update(view);
+    const phase = isLive(view.state) ? 'live' : view.state;
+    if (state !== phase) {
+      state = phase;
       const ringing = state === 'ringing';
       noteForm.hidden = ringing;
       dispositionField.hidden = state !== 'wrapup';
+      const hadFocus = actions.contains(document.activeElement);
       if (ringing) {
         replace(actions, button('Accept', 'accept', 'primary'), button('Reject', 'reject'));
-      } else if (state === 'connected') {
+      } else if (state === 'live') {
         replace(actions, button(view.channel === 'voice' ? 'Hang up' : 'End', 'end', 'danger'));
       } else {
         replace(actions, button('Close wrap-up', 'close-wrap-up', 'primary'));
       }
+      // The button pressed is gone: hand focus to the one that took its place.
+      if (hadFocus) /** @type {HTMLElement | null} */ (actions.firstElementChild)?.focus();
     }
     const chosen = view.dispositionId ?? '';
     replace(
@@ -212,7 +240,64 @@ function card(first, send) {
     tick();
   }
 
-  return { root, update, tick };
+  return { root, update, tick, call };
+}
+
+/**
+ * Who is calling: the record the engagement is linked to, or, when the host found several
+ * and none is chosen yet, all of them with a button each to choose. Host data is text only.
+ * @param {string} id
+ * @param {(op: ClientOp) => void} send
+ */
+function callerView(id, send) {
+  const root = h('div', { class: 'caller' });
+  let shown = '';
+
+  /** @param {ContactRecord} c */
+  const describe = (c) => [c.entity, c.phone, c.email].filter(Boolean).join(' · ');
+
+  return {
+    root,
+    /** @param {EngagementView} view */
+    update(view) {
+      const choosing = !view.contact && view.matches.length > 1;
+      const key = JSON.stringify(choosing ? view.matches : view.contact ?? null);
+      if (key === shown) return; // Unchanged: keep focus and screen-reader position.
+      shown = key;
+      if (view.contact) {
+        const c = view.contact;
+        replace(root, h('p', { class: 'caller-line' }, 'Caller: ', h('strong', { class: 'caller-name' }, c.name || c.id), describe(c) && ` · ${describe(c)}`));
+      } else if (choosing) {
+        replace(
+          root,
+          h('p', { class: 'caller-line', id: `matches-${id}` }, `${view.matches.length} records match this caller. Who is calling?`),
+          h(
+            'ul',
+            { class: 'matches', 'aria-labelledby': `matches-${id}` },
+            view.matches.map((c, i) =>
+              h(
+                'li',
+                { class: 'match', dataset: { contactId: c.id } },
+                h('span', { class: 'caller-name', id: `match-${id}-${i}` }, c.name || c.id),
+                h('span', { class: 'contact-meta' }, describe(c)),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'aria-describedby': `match-${id}-${i}`,
+                    on: { click: () => send({ op: 'pick-contact', engagementId: id, contactId: c.id }) },
+                  },
+                  'This is the caller',
+                ),
+              ),
+            ),
+          ),
+        );
+      } else {
+        replace(root);
+      }
+    },
+  };
 }
 
 /**

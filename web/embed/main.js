@@ -3,13 +3,18 @@
 // The server owns all state. This module keeps only what the screen needs, posts the
 // zcc-* messages the server hands it to the host unchanged, and forwards host messages to
 // the server, which parses and answers them. Before sign-in it answers host commands
-// itself with `agent-not-authenticated`.
+// itself with `agent-not-authenticated`. Call audio (call.js) starts when the server says
+// `start-media` and ends when the engagement leaves its live states or the agent signs
+// out; offers of calls ring (ring.js) until they are answered or gone.
 
 import { createHostBridge } from './host-bridge.js';
 import { openChannel } from './channel.js';
 import { resumeSession, signIn, signOut, forgetSession } from './session.js';
 import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from './views.js';
 import { engagementsView, queuesView } from './engagements.js';
+import { createCalls } from './call.js';
+import { createRinger } from './ring.js';
+import { audioSettingsView } from './audio-settings.js';
 import { replace } from '../shared/dom.js';
 
 /** @typedef {import('../types/protocol').ServerOp} ServerOp */
@@ -39,6 +44,8 @@ let contacts = null;
 let engagements = null;
 /** @type {ReturnType<typeof queuesView> | null} */
 let queues = null;
+/** @type {ReturnType<typeof audioSettingsView> | null} */
+let settings = null;
 /** Outbox entries this page has posted to its host: a redelivery is confirmed, not posted again. */
 const delivered = new Set();
 let signedIn = false;
@@ -52,6 +59,12 @@ let searchTimer;
 /** The host's zcc-init-config-response, forwarded to the server once signed in. */
 /** @type {import('../types/protocol').JsonValue | null} */
 let hostConfig = null;
+
+const calls = createCalls({
+  send: (op) => channel?.send(op) ?? false,
+  onProblem: (id, message) => engagements?.mediaProblem(id, message),
+});
+const ringer = createRinger();
 
 const bridge = createHostBridge({ hostOrigin, onMessage: fromHost });
 bridge.post({ type: 'zcc-init-config-request' });
@@ -111,6 +124,10 @@ function requestIdOf(data) {
 /** @param {string} [notice] */
 function showSignIn(notice) {
   signedIn = false;
+  calls.stopAll();
+  ringer.stop();
+  settings?.close();
+  settings = null;
   softphone = null;
   contacts = null;
   engagements = null;
@@ -164,10 +181,22 @@ function onOp(op) {
           },
         });
         contacts = search;
-        engagements = engagementsView({ send: (op) => channel?.send(op) });
+        engagements = engagementsView({
+          send: (op) => {
+            // The ring stops at the click; the server's answer follows.
+            if (op.op === 'accept' || op.op === 'reject') ringer.dismiss(op.engagementId);
+            channel?.send(op);
+          },
+          media: calls,
+        });
         queues = queuesView();
+        settings = audioSettingsView({
+          onMicrophoneChange: () => calls.changeMicrophone(),
+          onTestRing: () => ringer.test(),
+        });
         softphone = softphoneView({
           panels: [engagements.root, search.root, queues.root],
+          settings: settings.root,
           agent: op.agent,
           wide,
           onStatus: (code) => channel?.send({ op: 'set-status', code }),
@@ -189,6 +218,7 @@ function onOp(op) {
         softphone.init();
         replace(app, softphone.root);
       }
+      calls.reset();
       softphone.setStatus(op.status, op.reasons);
       reasons = op.reasons;
       softphone.setConnection('open');
@@ -203,6 +233,14 @@ function onOp(op) {
       break;
     case 'engagements':
       engagements?.update(op.engagements);
+      calls.sync(op.engagements);
+      ringer.update(op.engagements);
+      break;
+    case 'start-media':
+      calls.start(op.engagementId);
+      break;
+    case 'media-answer':
+      calls.answer(op.engagementId, op.sdp);
       break;
     case 'queue-stats':
       queues?.update(op.queues);

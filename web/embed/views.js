@@ -78,9 +78,10 @@ export function signInView({ notice, onSubmit }) {
  *   onToggleSize: () => void,
  *   wide: boolean,
  *   panels: HTMLElement[],
+ *   settings: HTMLElement,
  * }} options  panels fill the workspace next to the agent's own panel
  */
-export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, panels }) {
+export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, panels, settings }) {
   const statusSelect = h('select', {
     id: 'status',
     class: 'status-select',
@@ -122,6 +123,7 @@ export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, 
         h('h2', { id: 'agent-title' }, 'My status'),
         statusLine,
         h('dl', { class: 'facts' }, h('dt', {}, 'Email'), h('dd', {}, agent.email), h('dt', {}, 'Extension'), h('dd', {}, agent.extension)),
+        settings,
       ),
       panels,
     ),

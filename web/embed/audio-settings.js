@@ -1,0 +1,241 @@
+// Audio settings: which microphone, speaker and ring device to use, a microphone check,
+// a test sound, and desktop notifications. Usable before and during calls: a new
+// microphone is swapped into live calls, a new speaker takes over the call audio at once.
+//
+// Device names stay empty until the page may use the microphone, so until then the lists
+// say "Microphone 1" and the panel offers "Allow microphone".
+
+import { h, replace } from '../shared/dom.js';
+import {
+  audioContext,
+  canChooseOutput,
+  choice,
+  choose,
+  listDevices,
+  microphone,
+  microphoneProblem,
+  onDeviceChange,
+  quiet,
+  soundOutput,
+} from './devices.js';
+import { enableNotifications, notificationPermission } from './ring.js';
+
+/** @typedef {import('./devices.js').DeviceRole} DeviceRole */
+
+const NOTIFICATION_TEXT = {
+  granted: 'A desktop notification appears for incoming calls while this page is hidden.',
+  denied: 'Notifications are blocked for this page. The ring still sounds.',
+  default: 'Get a desktop notification for incoming calls while this page is hidden.',
+  unsupported: 'This browser cannot show notifications here. The ring still sounds.',
+};
+
+/**
+ * @param {{
+ *   onMicrophoneChange: () => void,
+ *   onTestRing: () => void,
+ * }} options
+ */
+export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
+  const message = h('p', { class: 'muted', role: 'status' });
+  const selects = {
+    mic: deviceSelect('mic', 'Microphone'),
+    speaker: deviceSelect('speaker', 'Speaker'),
+    ring: deviceSelect('ring', 'Ring device'),
+  };
+  const allow = h('button', { type: 'button', hidden: true, on: { click: allowMicrophone } }, 'Allow microphone');
+
+  const level = h('meter', { id: 'mic-level', min: 0, max: 1, low: 0.05, value: 0 });
+  const checkHint = h('span', { class: 'hint' });
+  const check = h('button', { type: 'button', 'aria-pressed': 'false', on: { click: () => (meter ? stopCheck() : startCheck()) } }, 'Check microphone');
+
+  const notifyText = h('p', { class: 'hint' });
+  const notify = h('button', { type: 'button', on: { click: askNotifications } }, 'Enable notifications');
+
+  const body = h(
+    'div',
+    { id: 'audio-settings', class: 'settings', hidden: true },
+    Object.values(selects).map((s) => s.field),
+    allow,
+    h('div', { class: 'level' }, h('label', { for: 'mic-level' }, 'Input level'), level, checkHint),
+    h(
+      'div',
+      { class: 'call-buttons' },
+      check,
+      h('button', { type: 'button', on: { click: testSound } }, 'Play test sound'),
+      h('button', { type: 'button', on: { click: onTestRing } }, 'Play test ring'),
+    ),
+    notify,
+    notifyText,
+    message,
+  );
+  const disclosure = h('button', { type: 'button', class: 'disclosure', 'aria-expanded': 'false', 'aria-controls': body.id }, 'Audio settings');
+  disclosure.addEventListener('click', () => setOpen(body.hidden));
+  const root = h('div', { class: 'audio-settings' }, disclosure, body);
+
+  /** @type {{ stop(): void } | null} */
+  let meter = null;
+
+  /** @param {boolean} open */
+  function setOpen(open) {
+    body.hidden = !open;
+    disclosure.setAttribute('aria-expanded', String(open));
+    if (open) {
+      refresh();
+      showNotificationState();
+    } else stopCheck();
+  }
+
+  /**
+   * @param {DeviceRole} role
+   * @param {string} label
+   */
+  function deviceSelect(role, label) {
+    const id = `device-${role}`;
+    const select = h('select', { id });
+    select.addEventListener('change', async () => {
+      message.textContent = '';
+      const problem = await choose(role, select.value);
+      if (problem) message.textContent = problem;
+      if (role === 'mic') {
+        onMicrophoneChange();
+        if (meter) startCheck();
+      }
+    });
+    const field = h('div', { class: 'field' }, h('label', { for: id }, label), select);
+    return { select, field, noun: label === 'Ring device' ? 'Output' : label };
+  }
+
+  async function refresh() {
+    const devices = await listDevices();
+    for (const role of /** @type {DeviceRole[]} */ (['mic', 'speaker', 'ring'])) {
+      const { select, noun } = selects[role];
+      fill(select, devices[role], noun, choice(role));
+      if (role !== 'mic') select.disabled = !canChooseOutput;
+    }
+    allow.hidden = devices.mic.length > 0 && devices.mic.every((d) => d.label);
+    if (!canChooseOutput) message.textContent = 'This browser plays every sound on its default output device.';
+  }
+
+  async function allowMicrophone() {
+    try {
+      const stream = await microphone();
+      for (const t of stream.getTracks()) t.stop();
+      message.textContent = '';
+    } catch (e) {
+      message.textContent = microphoneProblem(e);
+    }
+    await refresh();
+  }
+
+  async function startCheck() {
+    stopCheck();
+    check.setAttribute('aria-pressed', 'true');
+    checkHint.textContent = 'Speak: the bar moves.';
+    let stream;
+    try {
+      stream = await microphone();
+    } catch (e) {
+      stopCheck();
+      message.textContent = microphoneProblem(e);
+      return;
+    }
+    const ctx = audioContext();
+    const source = ctx.createMediaStreamSource(stream);
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    source.connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    let frame = 0;
+    const step = () => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const s of samples) sum += s * s;
+      // -60 dBFS and below is an empty bar, 0 dBFS a full one.
+      const db = 10 * Math.log10(sum / samples.length || 1e-12);
+      level.value = Math.min(1, Math.max(0, (db + 60) / 60));
+      frame = requestAnimationFrame(step);
+    };
+    step();
+    refresh(); // Names become known once the microphone is allowed.
+    meter = {
+      stop() {
+        cancelAnimationFrame(frame);
+        source.disconnect();
+        for (const t of stream.getTracks()) t.stop();
+      },
+    };
+  }
+
+  function stopCheck() {
+    meter?.stop();
+    meter = null;
+    level.value = 0;
+    check.setAttribute('aria-pressed', 'false');
+    checkHint.textContent = '';
+  }
+
+  function testSound() {
+    const ctx = audioContext();
+    const out = soundOutput('test-audio', 'speaker');
+    const start = ctx.currentTime + 0.05;
+    [660, 880].forEach((frequency, i) => {
+      const at = start + i * 0.4;
+      const o = ctx.createOscillator();
+      const g = ctx.createGain();
+      o.frequency.value = frequency;
+      g.gain.setValueAtTime(0, at);
+      g.gain.linearRampToValueAtTime(0.25, at + 0.02);
+      g.gain.linearRampToValueAtTime(0, at + 0.35);
+      o.connect(g).connect(out);
+      o.start(at);
+      o.stop(at + 0.36);
+    });
+    setTimeout(() => quiet('test-audio'), 1000);
+  }
+
+  async function askNotifications() {
+    await enableNotifications();
+    showNotificationState();
+  }
+
+  function showNotificationState() {
+    const permission = notificationPermission();
+    notify.hidden = permission !== 'default';
+    notifyText.textContent = NOTIFICATION_TEXT[permission];
+  }
+
+  onDeviceChange(() => {
+    if (!body.hidden) refresh();
+  });
+
+  return {
+    root,
+    /** Stops the microphone check (sign-out). */
+    close() {
+      setOpen(false);
+    },
+  };
+}
+
+/**
+ * @param {HTMLSelectElement} select
+ * @param {MediaDeviceInfo[]} devices
+ * @param {string} noun  for devices without a name yet: "Microphone 1"
+ * @param {string} current
+ */
+function fill(select, devices, noun, current) {
+  const options = [];
+  const seen = new Set();
+  if (!devices.some((d) => d.deviceId === 'default' || d.deviceId === '')) {
+    options.push(h('option', { value: '' }, 'System default'));
+    seen.add('');
+  }
+  devices.forEach((d, i) => {
+    if (seen.has(d.deviceId)) return;
+    seen.add(d.deviceId);
+    options.push(h('option', { value: d.deviceId }, d.label || `${noun} ${i + 1}`));
+  });
+  replace(select, options);
+  select.value = current;
+  if (select.value !== current) select.value = current === '' && seen.has('default') ? 'default' : String(options[0]?.value ?? '');
+}

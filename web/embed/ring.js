@@ -1,0 +1,172 @@
+// The ring of an incoming call, and a desktop notification when the agent is looking at
+// another tab.
+//
+// The ring is synthesized (no audio file to download): the North American ring, 440 Hz
+// plus 480 Hz, two seconds on and four off. The cadence is made inside the audio graph
+// rather than with timers, because browsers throttle timers in hidden tabs, which is
+// exactly when the ring matters: a 1/6 Hz sawtooth through a wave shaper that is open
+// for the first third of each cycle drives the gain. It plays on the ring device.
+//
+// Chrome refuses notification permission prompts from cross-origin iframes unless they
+// come from a user gesture (and some setups refuse them outright), so permission is
+// asked only from the "Enable notifications" button in Audio settings; without it the
+// ring still sounds and nothing else happens.
+
+import { audioContext, soundOutput, quiet } from './devices.js';
+
+/** @typedef {import('../types/protocol').EngagementView} EngagementView */
+
+const RING_ID = 'ring-audio';
+/** Channels whose offers ring. */
+const RINGS = new Set(['voice', 'video']);
+const VOLUME = 0.2;
+/** Seconds of one ring cycle, and the part of it that sounds. */
+const CYCLE = 6;
+const ON = 2;
+
+export function createRinger() {
+  /** @type {{ stop(): void } | null} */
+  let tone = null;
+  /** @type {EngagementView[]} */
+  let offers = [];
+  /** Offers the agent answered here (rings stop at the click, before the server confirms). */
+  const dismissed = new Set();
+  /** @type {Map<string, Notification>} */
+  const notices = new Map();
+  /** A test ring from Audio settings sounds until then. */
+  let testUntil = 0;
+
+  function refresh() {
+    const ringing = offers.filter((e) => !dismissed.has(e.engagementId));
+    const sound = ringing.length > 0 || Date.now() < testUntil;
+    if (sound && !tone) tone = ring();
+    if (!sound && tone) {
+      tone.stop();
+      tone = null;
+    }
+    for (const [id, n] of notices) {
+      if (!ringing.some((e) => e.engagementId === id)) {
+        n.close();
+        notices.delete(id);
+      }
+    }
+    if (document.hidden) for (const e of ringing) notify(e);
+  }
+
+  /** @param {EngagementView} e */
+  function notify(e) {
+    if (notices.has(e.engagementId) || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    try {
+      const n = new Notification(e.channel === 'video' ? 'Incoming video call' : 'Incoming call', {
+        body: [e.customerName || e.from, e.queueName].filter(Boolean).join(' · '),
+        tag: `callbar-${e.engagementId}`,
+        requireInteraction: true,
+      });
+      n.onclick = () => {
+        window.focus();
+        n.close();
+      };
+      notices.set(e.engagementId, n);
+    } catch {
+      // Some browsers allow notifications only from a service worker: the ring must do.
+    }
+  }
+
+  document.addEventListener('visibilitychange', refresh);
+
+  return {
+    /** @param {EngagementView[]} engagements  all of the agent's engagements */
+    update(engagements) {
+      offers = engagements.filter((e) => e.state === 'ringing' && RINGS.has(e.channel));
+      for (const id of dismissed) if (!offers.some((e) => e.engagementId === id)) dismissed.delete(id);
+      refresh();
+    },
+    /** The agent accepted or rejected this offer here. @param {string} engagementId */
+    dismiss(engagementId) {
+      dismissed.add(engagementId);
+      refresh();
+    },
+    /** Silence everything (sign-out). */
+    stop() {
+      offers = [];
+      testUntil = 0;
+      refresh();
+    },
+    /** One ring cycle on the ring device, for Audio settings. */
+    test() {
+      testUntil = Date.now() + ON * 1000;
+      refresh();
+      setTimeout(refresh, ON * 1000 + 50);
+    },
+  };
+}
+
+/** Starts the ring tone; returns its stop. */
+function ring() {
+  const ctx = audioContext();
+  const out = soundOutput(RING_ID, 'ring');
+  const gain = ctx.createGain();
+  gain.gain.value = 0;
+  gain.connect(out);
+
+  // The cadence: a sawtooth runs from 0 up to 1, jumps to -1 and climbs back to 0 in each
+  // cycle; the shaper sounds while it is in [0, 2/3), the first ON seconds.
+  const cadence = ctx.createOscillator();
+  cadence.type = 'sawtooth';
+  cadence.frequency.value = 1 / CYCLE;
+  const shaper = ctx.createWaveShaper();
+  shaper.curve = gate(1201, ON / CYCLE);
+  cadence.connect(shaper).connect(gain.gain);
+
+  const tones = [440, 480].map((frequency) => {
+    const o = ctx.createOscillator();
+    o.frequency.value = frequency;
+    o.connect(gain);
+    return o;
+  });
+  for (const o of [cadence, ...tones]) o.start();
+
+  return {
+    stop() {
+      for (const o of [cadence, ...tones]) o.stop();
+      gain.disconnect();
+      quiet(RING_ID);
+    },
+  };
+}
+
+/**
+ * A wave-shaper curve over [-1, 1] that is VOLUME for inputs in [0, 2·share) and 0
+ * elsewhere, with short ramps so the ring starts and stops without a click.
+ * @param {number} points
+ * @param {number} share  the sounding part of the cycle
+ */
+function gate(points, share) {
+  const curve = new Float32Array(points);
+  const end = 2 * share;
+  const ramp = 0.01;
+  for (let i = 0; i < points; i++) {
+    const x = (2 * i) / (points - 1) - 1;
+    const level = Math.min(1, Math.max(0, Math.min(x / ramp, (end - x) / ramp)));
+    curve[i] = VOLUME * level;
+  }
+  return curve;
+}
+
+/**
+ * Asks for notification permission (call from a click). Resolves to the outcome.
+ * @returns {Promise<NotificationPermission | 'unsupported'>}
+ */
+export async function enableNotifications() {
+  if (typeof Notification === 'undefined') return 'unsupported';
+  try {
+    return await Notification.requestPermission();
+  } catch {
+    return 'denied';
+  }
+}
+
+/** @returns {NotificationPermission | 'unsupported'} */
+export function notificationPermission() {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
+}
