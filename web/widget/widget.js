@@ -17,11 +17,11 @@
 // address from our first connectivity check, so we do not wait for ICE gathering), over a
 // WebSocket to `/api/v1/widget/channel`:
 //
-//   → {op:"call", entryPoint, name, email, phone, sdp}
-//   ← {op:"answer", engagementId, sdp}      then setRemoteDescription
-//   ← {op:"phase", phase, agentName?}       waiting | ringing | connected | held | ended
-//   ← {op:"problem", message}
-//   → {op:"hang-up"}
+//   -> {op:"call", entryPoint, name, email, phone, sdp}
+//   <- {op:"answer", engagementId, sdp}      then setRemoteDescription
+//   <- {op:"phase", phase, agentName?}       waiting | ringing | connected | held | ended
+//   <- {op:"problem", message}
+//   -> {op:"hang-up"}
 //
 // The remote audio (the queue tone while waiting, then the agent) plays through
 // `<audio id="callbar-remote-audio" autoplay>` inside the shadow root.
@@ -33,6 +33,9 @@
 
 (function () {
   'use strict';
+
+  // This file is pure ASCII (non-ASCII text is written as \u escapes): a classic script
+  // served without a charset is decoded with the host page's encoding, whatever that is.
 
   /** @typedef {import('../types/protocol').CustomerOp} CustomerOp */
   /** @typedef {import('../types/protocol').CustomerServerOp} CustomerServerOp */
@@ -123,23 +126,26 @@
     const details = el('div', { class: 'details' },
       el('p', { class: 'hint', id: ids.hint }, 'All fields are optional. They help the agent find your account.'),
       fields.name.row, fields.email.row, fields.phone.row);
-    const form = el('form', { class: 'form', novalidate: '', 'aria-describedby': ids.hint }, details, callButton);
+    const form = el('form', { class: 'form', novalidate: '', 'aria-describedby': ids.hint },
+      el('p', { class: 'subtitle' }, 'A free call from your browser. We will ask to use your microphone.'),
+      details, callButton);
 
-    const statusText = el('span', { class: 'status-text' });
-    const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, statusText);
+    // The live region is in the page from the start (so that changes are announced) and
+    // takes no room while it is empty.
+    const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
     const timer = el('p', { class: 'timer', role: 'timer', 'aria-label': 'Call time', hidden: '' });
     const hangUpButton = el('button', { type: 'button', class: 'danger', hidden: '' }, hangUpIcon(), el('span', {}, 'Hang up'));
     const againButton = el('button', { type: 'button', class: 'primary', hidden: '' }, phoneIcon(), el('span', {}, 'Call again'));
+    const editButton = el('button', { type: 'button', class: 'secondary', hidden: '' }, 'Change details');
     const audio = el('audio', { id: 'callbar-remote-audio', autoplay: '' });
 
     const panel = el('div', { class: 'panel', id: ids.panel, role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': ids.title, hidden: '' },
       el('div', { class: 'panel-header' },
         el('h2', { class: 'title', id: ids.title }, 'Talk to us'),
         closeButton),
-      el('p', { class: 'subtitle' }, 'A free call from your browser. We will ask to use your microphone.'),
       form,
       el('div', { class: 'call' }, status, timer),
-      el('div', { class: 'actions' }, hangUpButton, againButton),
+      el('div', { class: 'actions' }, hangUpButton, againButton, editButton),
       audio);
 
     root.append(el('div', { class: 'widget' }, panel, launcher));
@@ -216,7 +222,11 @@
     againButton.addEventListener('click', () => {
       const details = readDetails();
       if (details) startCall(details);
-      else showForm();
+    });
+    editButton.addEventListener('click', () => {
+      showForm();
+      setStatus('');
+      fields.name.input.focus();
     });
 
     /**
@@ -266,7 +276,7 @@
       const c = { over: false, ws: null, pc: null, mic: null, engagementId: '', connectedAt: 0, tick: 0, answerTimeout: 0 };
       call = c;
       enter('starting');
-      setStatus('Starting your microphone…');
+      setStatus('Starting your microphone\u2026');
       hangUpButton.focus();
 
       try {
@@ -279,7 +289,7 @@
         stopTracks(c.mic);
         return;
       }
-      setStatus('Calling…');
+      setStatus('Calling\u2026');
 
       // The socket opens (after the microphone prompt, so a slow answer to the prompt
       // cannot time it out) while the browser prepares the offer.
@@ -420,8 +430,8 @@
       }
       /** @type {Record<string, string>} */
       const text = {
-        waiting: 'Waiting for an agent…',
-        ringing: 'Connecting you to an agent…',
+        waiting: 'Waiting for an agent\u2026',
+        ringing: 'Connecting you to an agent\u2026',
         connected: agentName ? `Connected with ${agentName}` : 'Connected with an agent',
         held: 'On hold',
       };
@@ -528,6 +538,7 @@
       form.hidden = next !== 'idle';
       hangUpButton.hidden = !live;
       againButton.hidden = next !== 'ended';
+      editButton.hidden = next !== 'ended';
       // The call time shows from the first `connected` on, and stays at its last value.
       timer.hidden = !(call && call.connectedAt) || next === 'idle';
       launcher.classList.toggle('in-call', live);
@@ -543,7 +554,7 @@
      * @param {'' | 'error'} [tone]
      */
     function setStatus(text, tone = '') {
-      statusText.textContent = text;
+      status.textContent = text;
       status.classList.toggle('error', tone === 'error');
     }
 
@@ -605,7 +616,7 @@
   }
 
   /**
-   * A decorative inline SVG icon (24×24 view box, one path).
+   * A decorative inline SVG icon (24x24 view box, one path).
    * @param {string} d
    */
   function icon(d) {
@@ -743,8 +754,8 @@ button:focus-visible, input:focus-visible {
 }
 .panel-header { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
 .title { margin: 0; font-size: 18px; line-height: 1.3; font-weight: 700; color: var(--text); }
-.subtitle, .hint { margin: 4px 0 12px; color: var(--muted); font-size: 14px; }
-.hint { margin: 0 0 8px; }
+.subtitle, .hint { margin: 0; color: var(--muted); font-size: 14px; }
+.subtitle { margin-top: 4px; }
 .icon-button {
   background: transparent;
   color: var(--muted);
@@ -754,7 +765,7 @@ button:focus-visible, input:focus-visible {
 }
 .icon-button:hover { background: #eef1f5; color: var(--text); }
 
-.form { display: flex; flex-direction: column; gap: 12px; margin: 0; }
+.form { display: flex; flex-direction: column; gap: 12px; margin: 0 0 4px; }
 .details { display: flex; flex-direction: column; gap: 8px; }
 .field { display: flex; flex-direction: column; gap: 4px; }
 label { font-size: 14px; font-weight: 600; color: var(--text); }
@@ -777,14 +788,16 @@ input[aria-invalid="true"] { border-color: var(--danger); border-width: 2px; }
 .primary { background: var(--accent); color: #ffffff; width: 100%; }
 .primary:hover { background: var(--accent-strong); }
 .danger { background: var(--danger); color: #ffffff; width: 100%; }
+.secondary { background: transparent; color: var(--accent-strong); width: 100%; min-height: 40px; text-decoration: underline; font-weight: 600; }
+.secondary:hover { background: #eef3fc; }
+.actions > .secondary { margin-top: 4px; }
 .danger:hover { background: var(--danger-strong); }
 
-.call { margin-top: 12px; }
-.status { margin: 0; font-size: 16px; font-weight: 600; color: var(--text); min-height: 1.4em; overflow-wrap: anywhere; }
+.status { margin: 0; font-size: 16px; font-weight: 600; color: var(--text); overflow-wrap: anywhere; }
+.status:not(:empty) { margin-top: 12px; }
 .status.error { color: var(--danger); }
 .timer { margin: 2px 0 0; font-size: 15px; color: var(--muted); font-variant-numeric: tabular-nums; }
-.actions { margin-top: 12px; }
-.actions:empty { display: none; }
+.actions > button { margin-top: 12px; }
 
 @media (forced-colors: active) {
   button { border-color: ButtonText; }
