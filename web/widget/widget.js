@@ -157,7 +157,7 @@
     let state = 'idle';
     /** @type {Call | null} */
     let call = null;
-    /** A message from the server or the browser that outlives the next phase. */
+    /** The server's last `problem`: shown until the next phase, and kept when the call ends. */
     let problem = '';
 
     /**
