@@ -19,8 +19,8 @@
 use std::time::Instant;
 
 use callbar_engine::{
-    AgentConfig, AgentStatus, Capacity, Command, Engine, EngineConfig, MaxWait, MaxWaitOutcome,
-    NewEngagement, Output, QueueConfig, SkillStep, Strategy,
+    AgentConfig, AgentStatus, Capacity, Command, Engine, EngineConfig, MaxWait, MaxWaitOutcome, NewEngagement, Output,
+    QueueConfig, SkillStep, Strategy,
 };
 use callbar_protocol::Channel;
 
@@ -59,14 +59,9 @@ struct Timings {
 impl Timings {
     fn handle(&mut self, engine: &mut Engine, now: i64, command: Command) -> Vec<Output> {
         let start = Instant::now();
-        let out = engine
-            .handle(now, command)
-            .expect("benchmark commands are valid");
+        let out = engine.handle(now, command).expect("benchmark commands are valid");
         let ns = start.elapsed().as_nanos() as u64;
-        let offers = out
-            .iter()
-            .filter(|o| matches!(o, Output::Offered { .. }))
-            .count() as u64;
+        let offers = out.iter().filter(|o| matches!(o, Output::Offered { .. })).count() as u64;
         if let Some(per_decision) = ns.checked_div(offers) {
             self.calls_ns.push(ns);
             self.per_decision_ns.push(per_decision);
@@ -195,29 +190,16 @@ fn setup(rng: &mut Rng) -> Engine {
             )
             .unwrap();
         engine
-            .handle(
-                0,
-                Command::AgentConnected {
-                    agent: agent.clone(),
-                },
-            )
+            .handle(0, Command::AgentConnected { agent: agent.clone() })
             .unwrap();
-        let status = AgentStatus::NotReady {
-            code: "break".into(),
-        };
-        engine
-            .handle(0, Command::SetAgentStatus { agent, status })
-            .unwrap();
+        let status = AgentStatus::NotReady { code: "break".into() };
+        engine.handle(0, Command::SetAgentStatus { agent, status }).unwrap();
     }
     engine
 }
 
 fn arrival(rng: &mut Rng, n: usize) -> Command {
-    let priority = if rng.below(10) == 0 {
-        1 + rng.below(3) as i32
-    } else {
-        0
-    };
+    let priority = if rng.below(10) == 0 { 1 + rng.below(3) as i32 } else { 0 };
     Command::CreateEngagement(NewEngagement {
         priority,
         ..NewEngagement::new(format!("e{n}"), format!("q{}", rng.below(QUEUES)))
@@ -237,9 +219,7 @@ fn waiting_delta(out: &[Output]) -> isize {
 
 fn offered(out: &[Output]) -> impl Iterator<Item = (String, String)> + '_ {
     out.iter().filter_map(|o| match o {
-        Output::Offered {
-            engagement, agent, ..
-        } => Some((engagement.clone(), agent.clone())),
+        Output::Offered { engagement, agent, .. } => Some((engagement.clone(), agent.clone())),
         _ => None,
     })
 }
@@ -265,22 +245,14 @@ fn agent_available(rounds: usize) -> Timings {
     for round in 0..rounds {
         now += 1;
         if engine.next_deadline().is_some_and(|d| d <= now) {
-            track(
-                engine.handle(now, Command::Tick).unwrap(),
-                &mut pending,
-                &mut waiting,
-            );
+            track(engine.handle(now, Command::Tick).unwrap(), &mut pending, &mut waiting);
         }
         let agent = format!("a{}", round % AGENTS);
         let ready = Command::SetAgentStatus {
             agent: agent.clone(),
             status: AgentStatus::Ready,
         };
-        track(
-            timings.handle(&mut engine, now, ready),
-            &mut pending,
-            &mut waiting,
-        );
+        track(timings.handle(&mut engine, now, ready), &mut pending, &mut waiting);
         // Work through up to three engagements; every close may make the next offer.
         for _ in 0..3 {
             let Some(i) = pending.iter().position(|(_, a)| *a == agent) else {
@@ -291,33 +263,19 @@ fn agent_available(rounds: usize) -> Timings {
                 agent: agent.clone(),
                 engagement: engagement.clone(),
             };
-            track(
-                engine.handle(now, accept).unwrap(),
-                &mut pending,
-                &mut waiting,
-            );
+            track(engine.handle(now, accept).unwrap(), &mut pending, &mut waiting);
             let end = Command::End {
                 agent: agent.clone(),
                 engagement: engagement.clone(),
             };
-            track(
-                timings.handle(&mut engine, now, end),
-                &mut pending,
-                &mut waiting,
-            );
+            track(timings.handle(&mut engine, now, end), &mut pending, &mut waiting);
             let close = Command::CloseWrapUp {
                 agent: agent.clone(),
                 engagement,
             };
-            track(
-                timings.handle(&mut engine, now, close),
-                &mut pending,
-                &mut waiting,
-            );
+            track(timings.handle(&mut engine, now, close), &mut pending, &mut waiting);
         }
-        let status = AgentStatus::NotReady {
-            code: "break".into(),
-        };
+        let status = AgentStatus::NotReady { code: "break".into() };
         track(
             engine
                 .handle(

@@ -138,18 +138,12 @@ impl Agent {
 
     /// Free slots on a channel (0 when over capacity after a profile change).
     pub(crate) fn free(&self, load: &Load, channel: Channel) -> u32 {
-        self.config
-            .capacity
-            .get(channel)
-            .saturating_sub(load.used[ch(channel)])
+        self.config.capacity.get(channel).saturating_sub(load.used[ch(channel)])
     }
 
     /// Whether a new offer on `channel` may go to this agent now.
     pub(crate) fn can_take(&self, load: &Load, channel: Channel) -> bool {
-        self.status == AgentStatus::Ready
-            && self.connected
-            && self.free(load, channel) > 0
-            && !load.blocks(channel)
+        self.status == AgentStatus::Ready && self.connected && self.free(load, channel) > 0 && !load.blocks(channel)
     }
 
     /// One bit per channel the agent can take an offer on.

@@ -13,11 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{AgentConfig, AgentStatus, Customer, QueueConfig};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Command {
     /// Create a queue or change it (its channel cannot change).
     UpsertQueue {

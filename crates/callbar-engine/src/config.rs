@@ -157,10 +157,7 @@ impl QueueConfig {
     /// Checks everything that does not need other queues; the message says what is wrong.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if self.ring_timeout_ms <= 0 {
-            return Err(format!(
-                "ringTimeoutMs must be positive, not {}",
-                self.ring_timeout_ms
-            ));
+            return Err(format!("ringTimeoutMs must be positive, not {}", self.ring_timeout_ms));
         }
         if self.service_level_ms <= 0 {
             return Err(format!(
@@ -169,15 +166,10 @@ impl QueueConfig {
             ));
         }
         if let Some(w) = self.wrap_up_ms.filter(|w| *w <= 0) {
-            return Err(format!(
-                "wrapUpMs must be positive (or absent for no timer), not {w}"
-            ));
+            return Err(format!("wrapUpMs must be positive (or absent for no timer), not {w}"));
         }
         if let Some(mw) = self.max_wait.as_ref().filter(|mw| mw.after_ms <= 0) {
-            return Err(format!(
-                "maxWait.afterMs must be positive, not {}",
-                mw.after_ms
-            ));
+            return Err(format!("maxWait.afterMs must be positive, not {}", mw.after_ms));
         }
         self.validate_steps()?;
         let mut ids = BTreeSet::new();
@@ -204,14 +196,10 @@ impl QueueConfig {
         for (i, step) in self.skill_steps.iter().enumerate() {
             match (i == last, step.for_ms) {
                 (true, Some(_)) => {
-                    return Err(format!(
-                        "the last skill step ({i}) holds for ever: drop its forMs"
-                    ));
+                    return Err(format!("the last skill step ({i}) holds for ever: drop its forMs"));
                 }
                 (false, None) => {
-                    return Err(format!(
-                        "skill step {i} needs forMs: only the last step holds for ever"
-                    ));
+                    return Err(format!("skill step {i} needs forMs: only the last step holds for ever"));
                 }
                 (false, Some(ms)) if ms <= 0 => {
                     return Err(format!("skill step {i}: forMs must be positive, not {ms}"));
@@ -220,9 +208,7 @@ impl QueueConfig {
             }
             for (skill, level) in &step.require {
                 if !(1..=10).contains(level) {
-                    return Err(format!(
-                        "skill step {i}: {skill} level {level} is outside 1..=10"
-                    ));
+                    return Err(format!("skill step {i}: {skill} level {level} is outside 1..=10"));
                 }
             }
             if i > 0 {

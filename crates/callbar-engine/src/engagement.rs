@@ -64,11 +64,7 @@ pub enum EndedBy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "state",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum EngagementState {
     Queued,
     Offered {
@@ -122,9 +118,7 @@ impl EngagementState {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            EngagementState::Closed { .. }
-                | EngagementState::Abandoned { .. }
-                | EngagementState::Cancelled
+            EngagementState::Closed { .. } | EngagementState::Abandoned { .. } | EngagementState::Cancelled
         )
     }
 }

@@ -17,8 +17,8 @@ use crate::index::Membership;
 use crate::queue::Queue;
 use crate::timers::Timers;
 use crate::{
-    Agent, AgentStatus, Command, Engagement, EngagementState, EngineConfig, EngineError, Output,
-    QueueConfig, ReportedStatus,
+    Agent, AgentStatus, Command, Engagement, EngagementState, EngineConfig, EngineError, Output, QueueConfig,
+    ReportedStatus,
 };
 
 /// An agent with what is derived from their engagements and queues.
@@ -110,9 +110,7 @@ impl Engine {
             Command::UpsertAgent { id, config } => self.upsert_agent(now, id, config)?,
             Command::RemoveAgent { agent } => self.remove_agent(now, &agent, &mut out)?,
             Command::AgentConnected { agent } => self.set_connected(now, &agent, true, &mut out)?,
-            Command::AgentDisconnected { agent } => {
-                self.set_connected(now, &agent, false, &mut out)?
-            }
+            Command::AgentDisconnected { agent } => self.set_connected(now, &agent, false, &mut out)?,
             Command::SetAgentStatus { agent, status } => {
                 let slot = self.agent_slot(&agent)?;
                 if matches!(&status, AgentStatus::NotReady { code } if code.is_empty()) {
@@ -123,16 +121,10 @@ impl Engine {
                 self.set_status(slot, status, now, &mut out);
             }
             Command::CreateEngagement(new) => self.create_engagement(now, new, &mut out)?,
-            Command::Accept { agent, engagement } => {
-                self.accept(now, &agent, &engagement, &mut out)?
-            }
-            Command::Reject { agent, engagement } => {
-                self.reject(now, &agent, &engagement, &mut out)?
-            }
+            Command::Accept { agent, engagement } => self.accept(now, &agent, &engagement, &mut out)?,
+            Command::Reject { agent, engagement } => self.reject(now, &agent, &engagement, &mut out)?,
             Command::End { agent, engagement } => self.end(now, &agent, &engagement, &mut out)?,
-            Command::CustomerLeft { engagement } => {
-                self.customer_left(now, &engagement, &mut out)?
-            }
+            Command::CustomerLeft { engagement } => self.customer_left(now, &engagement, &mut out)?,
             Command::AddNote {
                 agent,
                 engagement,
@@ -143,9 +135,7 @@ impl Engine {
                 engagement,
                 disposition,
             } => self.set_disposition(&agent, &engagement, disposition, &mut out)?,
-            Command::CloseWrapUp { agent, engagement } => {
-                self.close_wrap_up(now, &agent, &engagement, &mut out)?
-            }
+            Command::CloseWrapUp { agent, engagement } => self.close_wrap_up(now, &agent, &engagement, &mut out)?,
             Command::Cancel { engagement } => self.cancel(now, &engagement, &mut out)?,
             Command::SetVariable {
                 engagement,
@@ -188,11 +178,7 @@ impl Engine {
     /// Every engagement the engine holds (in progress, and finished ones it retains), in
     /// creation order.
     pub fn engagements(&self) -> Vec<&Engagement> {
-        let mut all: Vec<&Engagement> = self
-            .engagement_ids
-            .values()
-            .map(|key| self.eng(*key))
-            .collect();
+        let mut all: Vec<&Engagement> = self.engagement_ids.values().map(|key| self.eng(*key)).collect();
         all.sort_unstable_by_key(|e| e.key);
         all
     }
@@ -218,9 +204,7 @@ impl Engine {
     }
 
     pub fn queue_config(&self, id: &str) -> Option<&QueueConfig> {
-        self.queue_ids
-            .get(id)
-            .map(|slot| self.queues[*slot as usize].config())
+        self.queue_ids.get(id).map(|slot| self.queues[*slot as usize].config())
     }
 
     /// Ids of the waiting engagements of a queue in the order routing serves them.

@@ -29,9 +29,7 @@ impl Hasher for FxHasher {
         self.add(bytes.len() as u64);
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(
-                chunk.try_into().expect("chunks of eight bytes"),
-            ));
+            self.add(u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes")));
         }
         let mut rest = [0u8; 8];
         rest[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
@@ -66,10 +64,7 @@ mod tests {
             build.hash_one("engagement-1"),
             build.hash_one("engagement-1".to_owned())
         );
-        assert_ne!(
-            build.hash_one("engagement-1"),
-            build.hash_one("engagement-2")
-        );
+        assert_ne!(build.hash_one("engagement-1"), build.hash_one("engagement-2"));
         assert_ne!(build.hash_one("a"), build.hash_one("a\0"));
         assert_ne!(build.hash_one(1u64), build.hash_one(2u64));
     }

@@ -44,10 +44,7 @@ impl Engine {
         let entry = self.agents[slot as usize]
             .as_mut()
             .expect("agent slots in use are filled");
-        let status_before = (
-            entry.agent.reported(&entry.load),
-            entry.agent.status.clone(),
-        );
+        let status_before = (entry.agent.reported(&entry.load), entry.agent.status.clone());
         let available_before = entry.agent.availability(&entry.load);
         change(&mut entry.agent, &mut entry.load);
         let reported = entry.agent.reported(&entry.load);
@@ -117,9 +114,7 @@ impl Engine {
         for m in &entry.memberships {
             self.queues[m.queue as usize].members.remove(&slot);
         }
-        agent
-            .round_robin
-            .retain(|queue, _| agent.config.queues.contains(queue));
+        agent.round_robin.retain(|queue, _| agent.config.queues.contains(queue));
         entry.memberships = agent
             .config
             .queues

@@ -85,18 +85,14 @@ mod wrapup;
 pub use agent::{Agent, AgentStatus};
 pub use command::{Command, NewEngagement};
 pub use config::{
-    AgentConfig, Capacity, Disposition, EngineConfig, MaxWait, MaxWaitOutcome, QueueConfig,
-    SkillStep, Strategy,
+    AgentConfig, Capacity, Disposition, EngineConfig, MaxWait, MaxWaitOutcome, QueueConfig, SkillStep, Strategy,
 };
 pub use engagement::{
-    AbandonReason, CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, ClosedBy, Customer, EndedBy,
-    Engagement, EngagementState, SYSTEM_PREFIX,
+    AbandonReason, CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, ClosedBy, Customer, EndedBy, Engagement,
+    EngagementState, SYSTEM_PREFIX,
 };
 pub use engine::Engine;
 pub use error::EngineError;
-pub use output::{
-    CallLog, CallOutcome, DispositionRef, OfferEndReason, OfferReason, Output, RankKey,
-    ReportedStatus,
-};
+pub use output::{CallLog, CallOutcome, DispositionRef, OfferEndReason, OfferReason, Output, RankKey, ReportedStatus};
 pub use snapshot::Snapshot;
 pub use stats::{AgentCounts, QueueStats};

@@ -17,8 +17,8 @@ use crate::engagement::SYSTEM_PREFIX;
 use crate::queue::{ServiceSample, Waiting};
 use crate::timers::Timer;
 use crate::{
-    AbandonReason, CallOutcome, EndedBy, Engagement, EngagementState, Engine, EngineError,
-    MaxWaitOutcome, NewEngagement, OfferEndReason, Output,
+    AbandonReason, CallOutcome, EndedBy, Engagement, EngagementState, Engine, EngineError, MaxWaitOutcome,
+    NewEngagement, OfferEndReason, Output,
 };
 
 impl Engine {
@@ -144,13 +144,9 @@ impl Engine {
         engagement: &str,
         out: &mut Vec<Output>,
     ) -> Result<(), EngineError> {
-        let (_, key) = self.own(
-            agent,
-            engagement,
-            "end",
-            "only a live engagement can be ended",
-            |s| matches!(s, EngagementState::Live { .. }),
-        )?;
+        let (_, key) = self.own(agent, engagement, "end", "only a live engagement can be ended", |s| {
+            matches!(s, EngagementState::Live { .. })
+        })?;
         self.end_live_part(key, EndedBy::Agent, now, out);
         Ok(())
     }
@@ -189,12 +185,7 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn cancel(
-        &mut self,
-        now: i64,
-        engagement: &str,
-        out: &mut Vec<Output>,
-    ) -> Result<(), EngineError> {
+    pub(crate) fn cancel(&mut self, now: i64, engagement: &str, out: &mut Vec<Output>) -> Result<(), EngineError> {
         let key = self.engagement_key(engagement)?;
         match &self.eng(key).state {
             EngagementState::Queued => self.leave_waiting(key),
@@ -243,9 +234,7 @@ impl Engine {
             self.max_wait_reached(key, now, out);
             return false;
         }
-        self.dirty
-            .engagements
-            .insert((Reverse(e.priority), e.seq, key));
+        self.dirty.engagements.insert((Reverse(e.priority), e.seq, key));
         self.place_waiting(key);
         true
     }
@@ -258,12 +247,7 @@ impl Engine {
             key,
             entered: e.queue_entered_at,
         };
-        self.queues[q as usize].insert_waiting(
-            e.priority,
-            e.seq,
-            waiting,
-            e.target_agent.is_some(),
-        );
+        self.queues[q as usize].insert_waiting(e.priority, e.seq, waiting, e.target_agent.is_some());
         if let Some(target) = &e.target_agent {
             self.direct
                 .entry(target.clone())
@@ -277,13 +261,9 @@ impl Engine {
     pub(crate) fn leave_waiting(&mut self, key: u64) {
         let e = &self.engagements[&key];
         let q = self.queue_ids[&e.queue_id];
-        if let Some(head) =
-            self.queues[q as usize].remove_waiting(e.priority, e.seq, e.target_agent.is_some())
-        {
+        if let Some(head) = self.queues[q as usize].remove_waiting(e.priority, e.seq, e.target_agent.is_some()) {
             let next = &self.engagements[&head];
-            self.dirty
-                .engagements
-                .insert((Reverse(next.priority), next.seq, head));
+            self.dirty.engagements.insert((Reverse(next.priority), next.seq, head));
         }
         if let Some(target) = &e.target_agent
             && let Some(waiting) = self.direct.get_mut(target)
@@ -320,13 +300,7 @@ impl Engine {
     }
 
     /// Takes back every offer of an agent (who left Ready, disconnected or was removed).
-    pub(crate) fn take_back_offers(
-        &mut self,
-        slot: u32,
-        reason: OfferEndReason,
-        now: i64,
-        out: &mut Vec<Output>,
-    ) {
+    pub(crate) fn take_back_offers(&mut self, slot: u32, reason: OfferEndReason, now: i64, out: &mut Vec<Output>) {
         let offered: Vec<u64> = self
             .entry(slot)
             .load
@@ -342,9 +316,7 @@ impl Engine {
     }
 
     pub(crate) fn offer_expired(&mut self, key: u64, at: i64, out: &mut Vec<Output>) {
-        let Some(EngagementState::Offered { agent, expires_at }) =
-            self.engagements.get(&key).map(|e| &e.state)
-        else {
+        let Some(EngagementState::Offered { agent, expires_at }) = self.engagements.get(&key).map(|e| &e.state) else {
             return;
         };
         if *expires_at != at {
@@ -369,10 +341,7 @@ impl Engine {
         let queue = &mut self.queues[q as usize];
         queue.wake = None;
         if let Some(after_ms) = queue.config().max_wait.as_ref().map(|mw| mw.after_ms) {
-            while let Some(oldest) = self.queues[q as usize]
-                .oldest()
-                .filter(|w| w.entered + after_ms <= at)
-            {
+            while let Some(oldest) = self.queues[q as usize].oldest().filter(|w| w.entered + after_ms <= at) {
                 self.leave_waiting(oldest.key);
                 self.max_wait_reached(oldest.key, at, out);
             }
@@ -389,12 +358,7 @@ impl Engine {
     fn max_wait_reached(&mut self, key: u64, now: i64, out: &mut Vec<Output>) {
         let wait_ms = now - self.eng(key).queue_entered_at;
         self.record_service(key, now, wait_ms, false);
-        let outcome = self
-            .queue_of(key)
-            .config()
-            .max_wait
-            .as_ref()
-            .map(|mw| mw.then.clone());
+        let outcome = self.queue_of(key).config().max_wait.as_ref().map(|mw| mw.then.clone());
         match outcome {
             Some(MaxWaitOutcome::Overflow { queue }) => {
                 let seq = self.next_seq;
@@ -413,21 +377,12 @@ impl Engine {
                 });
                 self.enter_waiting(key, now, out);
             }
-            Some(MaxWaitOutcome::Abandon) | None => {
-                self.abandon(key, AbandonReason::MaxWait, None, now, out)
-            }
+            Some(MaxWaitOutcome::Abandon) | None => self.abandon(key, AbandonReason::MaxWait, None, now, out),
         }
     }
 
     /// Ends an engagement that never went live; `ringing` is the agent it was offered to.
-    fn abandon(
-        &mut self,
-        key: u64,
-        reason: AbandonReason,
-        ringing: Option<String>,
-        now: i64,
-        out: &mut Vec<Output>,
-    ) {
+    fn abandon(&mut self, key: u64, reason: AbandonReason, ringing: Option<String>, now: i64, out: &mut Vec<Output>) {
         let e = self.eng_mut(key);
         e.state = EngagementState::Abandoned { reason };
         e.finished_at = Some(now);

@@ -12,11 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{AbandonReason, AgentStatus, ClosedBy, Customer, EndedBy, Strategy};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Output {
     /// The engagement entered a queue or went back to its place in it.
     Queued { engagement: String, queue: String },
@@ -64,10 +60,7 @@ pub enum Output {
         to_queue: String,
     },
     /// Wrap-up closed: the one call log of an engagement that went live.
-    Closed {
-        engagement: String,
-        call_log: Box<CallLog>,
-    },
+    Closed { engagement: String, call_log: Box<CallLog> },
     /// The engagement ended without going live; its call log records a missed contact.
     Abandoned {
         engagement: String,
@@ -141,11 +134,7 @@ pub struct OfferReason {
 
 /// The value the agent won on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum RankKey {
     /// Direct-to-agent: the only candidate.
     Direct,

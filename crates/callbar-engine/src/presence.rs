@@ -10,13 +10,7 @@ use crate::{AgentStatus, Engine, EngineError, OfferEndReason, Output};
 
 impl Engine {
     /// Sets the status an agent chose; the engine uses it too for missed offers.
-    pub(crate) fn set_status(
-        &mut self,
-        slot: u32,
-        status: AgentStatus,
-        now: i64,
-        out: &mut Vec<Output>,
-    ) {
+    pub(crate) fn set_status(&mut self, slot: u32, status: AgentStatus, now: i64, out: &mut Vec<Output>) {
         let current = &self.entry(slot).agent.status;
         if *current == status {
             return;
@@ -55,12 +49,7 @@ impl Engine {
 
     /// Forgets an agent who holds no live or wrap-up engagement. Direct-to-agent engagements
     /// for them keep waiting (until their maximum wait, or until the id is added again).
-    pub(crate) fn remove_agent(
-        &mut self,
-        now: i64,
-        agent: &str,
-        out: &mut Vec<Output>,
-    ) -> Result<(), EngineError> {
+    pub(crate) fn remove_agent(&mut self, now: i64, agent: &str, out: &mut Vec<Output>) -> Result<(), EngineError> {
         let slot = self.agent_slot(agent)?;
         let busy: Vec<String> = self
             .entry(slot)

@@ -134,11 +134,7 @@ impl Queue {
 
     pub fn insert_waiting(&mut self, priority: i32, seq: u64, waiting: Waiting, direct: bool) {
         let level = self.waiting.entry(Reverse(priority)).or_default();
-        let side = if direct {
-            &mut level.direct
-        } else {
-            &mut level.general
-        };
+        let side = if direct { &mut level.direct } else { &mut level.general };
         side.insert(seq, waiting);
     }
 
@@ -149,10 +145,7 @@ impl Queue {
         if direct {
             level.direct.remove(&seq);
         } else {
-            let was_head = level
-                .general
-                .first_key_value()
-                .is_some_and(|(s, _)| *s == seq);
+            let was_head = level.general.first_key_value().is_some_and(|(s, _)| *s == seq);
             level.general.remove(&seq);
             if was_head && let Some((_, next)) = level.general.first_key_value() {
                 return Some(next.key);
@@ -166,12 +159,9 @@ impl Queue {
 
     /// The head of each priority level open to all.
     pub fn heads(&self) -> impl Iterator<Item = (Reverse<i32>, u64, Waiting)> + '_ {
-        self.waiting.iter().filter_map(|(p, level)| {
-            level
-                .general
-                .first_key_value()
-                .map(|(seq, w)| (*p, *seq, *w))
-        })
+        self.waiting
+            .iter()
+            .filter_map(|(p, level)| level.general.first_key_value().map(|(seq, w)| (*p, *seq, *w)))
     }
 
     /// Waiting engagement keys in routing order: priority, then arrival.
@@ -191,10 +181,7 @@ impl Queue {
     }
 
     pub fn waiting_count(&self) -> usize {
-        self.waiting
-            .values()
-            .map(|l| l.general.len() + l.direct.len())
-            .sum()
+        self.waiting.values().map(|l| l.general.len() + l.direct.len()).sum()
     }
 
     /// The engagement that entered the queue first (entry times follow arrival sequence).
@@ -230,12 +217,7 @@ impl Queue {
 
     /// Records an engagement that stopped waiting, forgetting samples older than `window`.
     pub fn record_service(&mut self, sample: ServiceSample, window: i64) {
-        while self
-            .st
-            .service
-            .front()
-            .is_some_and(|s| s.at <= sample.at - window)
-        {
+        while self.st.service.front().is_some_and(|s| s.at <= sample.at - window) {
             self.st.service.pop_front();
         }
         self.st.service.push_back(sample);

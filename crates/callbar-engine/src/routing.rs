@@ -162,9 +162,9 @@ impl Engine {
     /// Whether the engagement still waits at this place. An entry made before the engagement
     /// moved (an overflow gives it a new place) is stale: the move made a new entry.
     fn is_queued_at(&self, key: u64, rank: Rank) -> bool {
-        self.engagements.get(&key).is_some_and(|e| {
-            e.state == EngagementState::Queued && (Reverse(e.priority), e.seq) == rank
-        })
+        self.engagements
+            .get(&key)
+            .is_some_and(|e| e.state == EngagementState::Queued && (Reverse(e.priority), e.seq) == rank)
     }
 
     /// Offers a waiting engagement to its best agent, if any; true if it did.
@@ -181,11 +181,10 @@ impl Engine {
         let q = self.queue_ids[&self.eng(key).queue_id];
         let queue = &mut self.queues[q as usize];
         let expires_at = now + queue.config().ring_timeout_ms;
-        let round_robin =
-            (reason.step.is_some() && queue.config().strategy == Strategy::RoundRobin).then(|| {
-                queue.st.rr_clock += 1;
-                queue.st.rr_clock
-            });
+        let round_robin = (reason.step.is_some() && queue.config().strategy == Strategy::RoundRobin).then(|| {
+            queue.st.rr_clock += 1;
+            queue.st.rr_clock
+        });
         let agent_id = self.entry(slot).agent.id.clone();
         let e = self.eng_mut(key);
         e.state = EngagementState::Offered {

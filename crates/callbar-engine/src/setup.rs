@@ -24,20 +24,14 @@ impl Engine {
             problem,
         };
         if id.is_empty() {
-            return Err(EngineError::InvalidInput(
-                "a queue needs a non-empty id".to_owned(),
-            ));
+            return Err(EngineError::InvalidInput("a queue needs a non-empty id".to_owned()));
         }
         config.validate().map_err(invalid)?;
-        if let Some(MaxWaitOutcome::Overflow { queue: target }) =
-            config.max_wait.as_ref().map(|mw| &mw.then)
-        {
+        if let Some(MaxWaitOutcome::Overflow { queue: target }) = config.max_wait.as_ref().map(|mw| &mw.then) {
             if *target == id {
                 return Err(invalid("a queue cannot overflow into itself".to_owned()));
             }
-            let target_channel = self.queues[self.queue_slot(target)? as usize]
-                .config()
-                .channel;
+            let target_channel = self.queues[self.queue_slot(target)? as usize].config().channel;
             if target_channel != config.channel {
                 return Err(invalid(format!(
                     "overflow queue {target:?} is {target_channel}, this queue is {}",
@@ -93,23 +87,14 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn upsert_agent(
-        &mut self,
-        now: i64,
-        id: String,
-        config: AgentConfig,
-    ) -> Result<(), EngineError> {
+    pub(crate) fn upsert_agent(&mut self, now: i64, id: String, config: AgentConfig) -> Result<(), EngineError> {
         if id.is_empty() {
-            return Err(EngineError::InvalidInput(
-                "an agent needs a non-empty id".to_owned(),
-            ));
+            return Err(EngineError::InvalidInput("an agent needs a non-empty id".to_owned()));
         }
-        config
-            .validate()
-            .map_err(|problem| EngineError::InvalidAgentConfig {
-                agent: id.clone(),
-                problem,
-            })?;
+        config.validate().map_err(|problem| EngineError::InvalidAgentConfig {
+            agent: id.clone(),
+            problem,
+        })?;
         for queue in &config.queues {
             self.queue_slot(queue)?;
         }

@@ -36,11 +36,7 @@ pub struct Snapshot {
 
 impl Engine {
     pub fn snapshot(&self) -> Snapshot {
-        let mut engagements: Vec<Engagement> = self
-            .engagements
-            .values()
-            .map(|e| Engagement::clone(e))
-            .collect();
+        let mut engagements: Vec<Engagement> = self.engagements.values().map(|e| Engagement::clone(e)).collect();
         engagements.sort_unstable_by_key(|e| e.key);
         Snapshot {
             config: self.config.clone(),
@@ -76,22 +72,10 @@ impl Engine {
                 engine.agents.push(None);
                 continue;
             };
-            if let Some(queue) = agent
-                .config
-                .queues
-                .iter()
-                .find(|q| !engine.queue_ids.contains_key(*q))
-            {
-                return Err(corrupt(format!(
-                    "agent {:?} serves unknown queue {queue:?}",
-                    agent.id
-                )));
+            if let Some(queue) = agent.config.queues.iter().find(|q| !engine.queue_ids.contains_key(*q)) {
+                return Err(corrupt(format!("agent {:?} serves unknown queue {queue:?}", agent.id)));
             }
-            if engine
-                .agent_ids
-                .insert(agent.id.clone(), slot as u32)
-                .is_some()
-            {
+            if engine.agent_ids.insert(agent.id.clone(), slot as u32).is_some() {
                 return Err(corrupt(format!("agent {:?} appears twice", agent.id)));
             }
             engine.agents.push(Some(AgentEntry {
@@ -164,9 +148,7 @@ impl Engine {
                     self.timers.set(at, Timer::WrapUp, key);
                 }
             }
-            EngagementState::Closed { .. }
-            | EngagementState::Abandoned { .. }
-            | EngagementState::Cancelled => {}
+            EngagementState::Closed { .. } | EngagementState::Abandoned { .. } | EngagementState::Cancelled => {}
         }
     }
 

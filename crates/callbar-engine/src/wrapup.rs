@@ -7,17 +7,11 @@
 
 use crate::lifecycle::check_variable_name;
 use crate::timers::Timer;
-use crate::{
-    CallLog, CallOutcome, ClosedBy, DispositionRef, Engagement, EngagementState, Engine,
-    EngineError, Output,
-};
+use crate::{CallLog, CallOutcome, ClosedBy, DispositionRef, Engagement, EngagementState, Engine, EngineError, Output};
 
 /// Notes and dispositions belong to the live part and the wrap-up.
 fn live_or_wrap_up(state: &EngagementState) -> bool {
-    matches!(
-        state,
-        EngagementState::Live { .. } | EngagementState::WrapUp { .. }
-    )
+    matches!(state, EngagementState::Live { .. } | EngagementState::WrapUp { .. })
 }
 
 impl Engine {
@@ -36,9 +30,7 @@ impl Engine {
             live_or_wrap_up,
         )?;
         if note.trim().is_empty() {
-            return Err(EngineError::InvalidInput(
-                "a note cannot be empty".to_owned(),
-            ));
+            return Err(EngineError::InvalidInput("a note cannot be empty".to_owned()));
         }
         self.eng_mut(key).notes.push(note.clone());
         out.push(Output::NoteAdded {
@@ -117,9 +109,7 @@ impl Engine {
             }
         };
         check_variable_name(&name)?;
-        self.eng_mut(key)
-            .custom_variables
-            .insert(name.clone(), value.clone());
+        self.eng_mut(key).custom_variables.insert(name.clone(), value.clone());
         out.push(Output::VariableSet {
             engagement: engagement.to_owned(),
             name,
@@ -147,9 +137,10 @@ impl Engine {
     }
 
     pub(crate) fn wrap_up_expired(&mut self, key: u64, at: i64, out: &mut Vec<Output>) {
-        let due = self.engagements.get(&key).is_some_and(
-            |e| matches!(e.state, EngagementState::WrapUp { deadline: Some(d), .. } if d == at),
-        );
+        let due = self
+            .engagements
+            .get(&key)
+            .is_some_and(|e| matches!(e.state, EngagementState::WrapUp { deadline: Some(d), .. } if d == at));
         if due {
             self.close(key, ClosedBy::Timer, at, out);
         }
@@ -181,8 +172,7 @@ impl Engine {
         if let Some(at) = deadline {
             self.timers.clear(at, Timer::WrapUp, key);
         }
-        let call_log =
-            Box::new(self.call_log(self.eng(key), Some(&agent), now, CallOutcome::Closed { by }));
+        let call_log = Box::new(self.call_log(self.eng(key), Some(&agent), now, CallOutcome::Closed { by }));
         out.push(Output::Closed {
             engagement: call_log.engagement_id.clone(),
             call_log,
@@ -201,9 +191,7 @@ impl Engine {
         outcome: CallOutcome,
     ) -> CallLog {
         let queue = self.queue_of(e.key).config();
-        let agent_name = agent
-            .and_then(|id| self.agent(id))
-            .map(|a| a.config.name.clone());
+        let agent_name = agent.and_then(|id| self.agent(id)).map(|a| a.config.name.clone());
         CallLog {
             engagement_id: e.id.clone(),
             channel: e.channel,

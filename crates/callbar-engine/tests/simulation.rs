@@ -47,9 +47,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use callbar_engine::{
-    AgentConfig, AgentStatus, Capacity, Command, Customer, Disposition, Engine, EngineConfig,
-    MaxWait, MaxWaitOutcome, NewEngagement, OfferEndReason, Output, QueueConfig, ReportedStatus,
-    SkillStep, Snapshot, Strategy,
+    AgentConfig, AgentStatus, Capacity, Command, Customer, Disposition, Engine, EngineConfig, MaxWait, MaxWaitOutcome,
+    NewEngagement, OfferEndReason, Output, QueueConfig, ReportedStatus, SkillStep, Snapshot, Strategy,
 };
 use callbar_protocol::Channel;
 
@@ -76,10 +75,9 @@ fn simulation() {
 }
 
 fn env_usize(name: &str) -> Option<usize> {
-    std::env::var(name).ok().map(|v| {
-        v.parse()
-            .unwrap_or_else(|_| panic!("{name} must be a number"))
-    })
+    std::env::var(name)
+        .ok()
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} must be a number")))
 }
 
 /// SplitMix64: small, fast, and the same on every platform.
@@ -132,8 +130,7 @@ impl Bag {
     }
 
     fn pick(&self, rng: &mut Rng) -> Option<String> {
-        (!self.items.is_empty())
-            .then(|| self.items[rng.below(self.items.len() as u64) as usize].clone())
+        (!self.items.is_empty()).then(|| self.items[rng.below(self.items.len() as u64) as usize].clone())
     }
 }
 
@@ -285,11 +282,10 @@ impl Model {
             if e.target.is_some() {
                 self.direct.remove(id);
             } else {
-                self.waiting.get_mut(&e.queue).unwrap().remove(&(
-                    Reverse(e.priority),
-                    e.seq,
-                    id.to_owned(),
-                ));
+                self.waiting
+                    .get_mut(&e.queue)
+                    .unwrap()
+                    .remove(&(Reverse(e.priority), e.seq, id.to_owned()));
                 self.by_arrival
                     .get_mut(&e.queue)
                     .unwrap()
@@ -300,11 +296,10 @@ impl Model {
             if e.target.is_some() {
                 self.direct.insert(id.to_owned());
             } else {
-                self.waiting.get_mut(&e.queue).unwrap().insert((
-                    Reverse(e.priority),
-                    e.seq,
-                    id.to_owned(),
-                ));
+                self.waiting
+                    .get_mut(&e.queue)
+                    .unwrap()
+                    .insert((Reverse(e.priority), e.seq, id.to_owned()));
                 self.by_arrival
                     .get_mut(&e.queue)
                     .unwrap()
@@ -319,9 +314,7 @@ impl Model {
 
     fn refresh_ready(&mut self, agent: &str) {
         match self.agents.get(agent) {
-            Some(a) if a.status == AgentStatus::Ready && a.connected => {
-                self.ready.insert(agent.to_owned())
-            }
+            Some(a) if a.status == AgentStatus::Ready && a.connected => self.ready.insert(agent.to_owned()),
             _ => self.ready.remove(agent),
         };
     }
@@ -429,10 +422,7 @@ impl Sim {
     }
 
     fn fail(&self, what: impl std::fmt::Display) -> String {
-        format!(
-            "seed {} step {} (t={}): {what}",
-            self.seed, self.step, self.now
-        )
+        format!("seed {} step {} (t={}): {what}", self.seed, self.step, self.now)
     }
 
     fn run(mut self, steps: usize) -> Result<String, String> {
@@ -486,11 +476,7 @@ impl Sim {
     }
 
     fn random_queue(&mut self, channel: Channel) -> QueueConfig {
-        let strategy = [
-            Strategy::LongestIdle,
-            Strategy::RoundRobin,
-            Strategy::MostSkilled,
-        ][self.rng.below(3) as usize];
+        let strategy = [Strategy::LongestIdle, Strategy::RoundRobin, Strategy::MostSkilled][self.rng.below(3) as usize];
         let language = LANGUAGES[self.rng.below(3) as usize];
         let skill_steps = match self.rng.below(3) {
             0 => Vec::new(),
@@ -520,12 +506,7 @@ impl Sim {
         let earlier: Vec<&String> = self
             .queue_ids
             .iter()
-            .filter(|q| {
-                self.model
-                    .queues
-                    .get(*q)
-                    .is_some_and(|c| c.channel == channel)
-            })
+            .filter(|q| self.model.queues.get(*q).is_some_and(|c| c.channel == channel))
             .collect();
         let max_wait = match self.rng.below(3) {
             0 => None,
@@ -568,9 +549,7 @@ impl Sim {
     fn random_profile(&mut self) -> AgentConfig {
         let mut queues = BTreeSet::new();
         for _ in 0..1 + self.rng.below(4) {
-            queues.insert(
-                self.queue_ids[self.rng.below(self.queue_ids.len() as u64) as usize].clone(),
-            );
+            queues.insert(self.queue_ids[self.rng.below(self.queue_ids.len() as u64) as usize].clone());
         }
         let mut skills = BTreeMap::new();
         for language in LANGUAGES {
@@ -614,16 +593,13 @@ impl Sim {
 
     /// A random command and whether it should succeed.
     fn random_command(&mut self) -> Option<(Command, bool)> {
-        let pick_agent = |sim: &mut Sim| {
-            sim.agent_ids[sim.rng.below(sim.agent_ids.len() as u64) as usize].clone()
-        };
+        let pick_agent = |sim: &mut Sim| sim.agent_ids[sim.rng.below(sim.agent_ids.len() as u64) as usize].clone();
         let roll = self.rng.below(1_000);
         match roll {
             0..250 => {
                 let id = format!("e{}", self.next_engagement);
                 self.next_engagement += 1;
-                let queue =
-                    self.queue_ids[self.rng.below(self.queue_ids.len() as u64) as usize].clone();
+                let queue = self.queue_ids[self.rng.below(self.queue_ids.len() as u64) as usize].clone();
                 let target = self
                     .rng
                     .chance(3)
@@ -668,8 +644,7 @@ impl Sim {
             }
             420..650 => {
                 let engagement = self.model.bags[1].pick(&mut self.rng)?;
-                let Phase::Offered(agent) = self.model.engagements[&engagement].phase.clone()
-                else {
+                let Phase::Offered(agent) = self.model.engagements[&engagement].phase.clone() else {
                     unreachable!()
                 };
                 if absent(&agent) {
@@ -714,11 +689,7 @@ impl Sim {
                         true,
                     )),
                     2 | 3 => {
-                        let disposition = if self.rng.chance(50) {
-                            "resolved"
-                        } else {
-                            "callback"
-                        };
+                        let disposition = if self.rng.chance(50) { "resolved" } else { "callback" };
                         Some((
                             Command::SetDisposition {
                                 agent,
@@ -795,12 +766,7 @@ impl Sim {
             }
             _ => None,
         }
-        .or_else(|| {
-            self.rng
-                .chance(30)
-                .then(|| self.invalid_command())
-                .flatten()
-        })
+        .or_else(|| self.rng.chance(30).then(|| self.invalid_command()).flatten())
     }
 
     /// A command the engine must refuse.
@@ -808,8 +774,7 @@ impl Sim {
         match self.rng.below(4) {
             0 => {
                 let engagement = self.model.bags[1].pick(&mut self.rng)?;
-                let Phase::Offered(owner) = self.model.engagements[&engagement].phase.clone()
-                else {
+                let Phase::Offered(owner) = self.model.engagements[&engagement].phase.clone() else {
                     unreachable!()
                 };
                 let agent = self
@@ -825,10 +790,7 @@ impl Sim {
             }
             2 => {
                 let engagement = self.model.bags[self.rng.below(4) as usize].pick(&mut self.rng)?;
-                Some((
-                    Command::CreateEngagement(NewEngagement::new(engagement, "q0")),
-                    false,
-                ))
+                Some((Command::CreateEngagement(NewEngagement::new(engagement, "q0")), false))
             }
             _ => {
                 let engagement = self.model.bags[2].pick(&mut self.rng)?;
@@ -879,15 +841,11 @@ impl Sim {
             (Err(e), false) => {
                 self.count("refused as expected");
                 if before.is_some_and(|before| before != self.engine.snapshot()) {
-                    return Err(
-                        self.fail(format!("refused {command:?} ({e}) but changed the state"))
-                    );
+                    return Err(self.fail(format!("refused {command:?} ({e}) but changed the state")));
                 }
                 Ok(())
             }
-            (Ok(out), false) => {
-                Err(self.fail(format!("{command:?} should have been refused; got {out:?}")))
-            }
+            (Ok(out), false) => Err(self.fail(format!("{command:?} should have been refused; got {out:?}"))),
             (Err(e), true) => Err(self.fail(format!("{command:?} refused: {e}"))),
         }
     }
@@ -909,25 +867,20 @@ impl Sim {
                 }
             }
             Command::UpsertAgent { id, config } => {
-                let agent = self
-                    .model
-                    .agents
-                    .entry(id.clone())
-                    .or_insert_with(|| ModelAgent {
-                        config: config.clone(),
-                        status: AgentStatus::Offline,
-                        connected: false,
-                        missed: 0,
-                        held: BTreeMap::new(),
-                        first_step: BTreeMap::new(),
-                    });
+                let agent = self.model.agents.entry(id.clone()).or_insert_with(|| ModelAgent {
+                    config: config.clone(),
+                    status: AgentStatus::Offline,
+                    connected: false,
+                    missed: 0,
+                    held: BTreeMap::new(),
+                    first_step: BTreeMap::new(),
+                });
                 agent.config = config.clone();
                 self.model.refresh_first_steps(id);
                 self.touched_agents.insert(id.clone());
             }
             Command::AgentConnected { agent } | Command::AgentDisconnected { agent } => {
-                self.model.agents.get_mut(agent).unwrap().connected =
-                    matches!(command, Command::AgentConnected { .. });
+                self.model.agents.get_mut(agent).unwrap().connected = matches!(command, Command::AgentConnected { .. });
                 self.model.refresh_ready(agent);
                 self.touched_agents.insert(agent.clone());
             }
@@ -1004,21 +957,12 @@ impl Sim {
             } => {
                 self.check_offer(&engagement, &agent)?;
                 let e = &self.model.engagements[&engagement];
-                if reason.queue_id != e.queue
-                    || expires_at != now + self.model.queues[&e.queue].ring_timeout_ms
-                {
-                    return Err(self.fail(format!(
-                        "offer of {engagement}: wrong reason or expiry {reason:?}"
-                    )));
+                if reason.queue_id != e.queue || expires_at != now + self.model.queues[&e.queue].ring_timeout_ms {
+                    return Err(self.fail(format!("offer of {engagement}: wrong reason or expiry {reason:?}")));
                 }
                 let channel = e.channel;
-                self.model
-                    .set_phase(&engagement, Phase::Offered(agent.clone()));
-                self.model
-                    .engagements
-                    .get_mut(&engagement)
-                    .unwrap()
-                    .deadline = Some(expires_at);
+                self.model.set_phase(&engagement, Phase::Offered(agent.clone()));
+                self.model.engagements.get_mut(&engagement).unwrap().deadline = Some(expires_at);
                 let a = self.model.agents.get_mut(&agent).unwrap();
                 a.held
                     .insert(engagement.clone(), (channel, Phase::Offered(agent.clone())));
@@ -1054,13 +998,8 @@ impl Sim {
             }
             Output::Accepted { engagement, agent } => {
                 self.expect_phase(&engagement, Phase::Offered(agent.clone()))?;
-                self.model
-                    .set_phase(&engagement, Phase::Live(agent.clone()));
-                self.model
-                    .engagements
-                    .get_mut(&engagement)
-                    .unwrap()
-                    .went_live = true;
+                self.model.set_phase(&engagement, Phase::Live(agent.clone()));
+                self.model.engagements.get_mut(&engagement).unwrap().went_live = true;
                 let a = self.model.agents.get_mut(&agent).unwrap();
                 a.missed = 0;
                 a.held.get_mut(&engagement).unwrap().1 = Phase::Live(agent.clone());
@@ -1074,40 +1013,24 @@ impl Sim {
                 ..
             } => {
                 self.expect_phase(&engagement, Phase::Live(agent.clone()))?;
-                self.model
-                    .set_phase(&engagement, Phase::WrapUp(agent.clone()));
-                self.model
-                    .engagements
-                    .get_mut(&engagement)
-                    .unwrap()
-                    .deadline = wrap_up_deadline;
+                self.model.set_phase(&engagement, Phase::WrapUp(agent.clone()));
+                self.model.engagements.get_mut(&engagement).unwrap().deadline = wrap_up_deadline;
                 let a = self.model.agents.get_mut(&agent).unwrap();
                 a.held.get_mut(&engagement).unwrap().1 = Phase::WrapUp(agent.clone());
                 self.touched_engagements.insert(engagement);
                 self.touched_agents.insert(agent);
             }
-            Output::Closed {
-                engagement,
-                call_log,
-            } => {
+            Output::Closed { engagement, call_log } => {
                 let agent = call_log.agent_id.clone().unwrap_or_default();
                 self.expect_phase(&engagement, Phase::WrapUp(agent.clone()))?;
-                if call_log.accepted_at.is_none()
-                    || call_log.ended_at.is_none()
-                    || call_log.closed_at != now
-                {
+                if call_log.accepted_at.is_none() || call_log.ended_at.is_none() || call_log.closed_at != now {
                     return Err(self.fail(format!("incomplete call log {call_log:?}")));
                 }
                 self.model.set_phase(&engagement, Phase::Closed);
                 let e = self.model.engagements.get_mut(&engagement).unwrap();
                 e.closed_logs += 1;
                 e.terminal_outputs += 1;
-                self.model
-                    .agents
-                    .get_mut(&agent)
-                    .unwrap()
-                    .held
-                    .remove(&engagement);
+                self.model.agents.get_mut(&agent).unwrap().held.remove(&engagement);
                 self.touched_engagements.insert(engagement);
                 self.touched_agents.insert(agent);
                 self.count(match call_log.outcome {
@@ -1117,12 +1040,8 @@ impl Sim {
                     _ => "closed by agent",
                 });
             }
-            Output::Abandoned { engagement, .. } => {
-                self.finish_unanswered(&engagement, Phase::Abandoned)?
-            }
-            Output::Cancelled { engagement } => {
-                self.finish_unanswered(&engagement, Phase::Cancelled)?
-            }
+            Output::Abandoned { engagement, .. } => self.finish_unanswered(&engagement, Phase::Abandoned)?,
+            Output::Cancelled { engagement } => self.finish_unanswered(&engagement, Phase::Cancelled)?,
             Output::Overflowed {
                 engagement,
                 from_queue,
@@ -1130,10 +1049,7 @@ impl Sim {
             } => {
                 let e = &self.model.engagements[&engagement];
                 if !matches!(e.phase, Phase::Queued | Phase::Between) || e.queue != from_queue {
-                    return Err(self.fail(format!(
-                        "{engagement} overflowed from {:?} in {}",
-                        e.phase, e.queue
-                    )));
+                    return Err(self.fail(format!("{engagement} overflowed from {:?} in {}", e.phase, e.queue)));
                 }
                 self.model.set_phase(&engagement, Phase::Between);
                 let seq = self.model.next_seq;
@@ -1146,18 +1062,12 @@ impl Sim {
                 self.touched_engagements.insert(engagement);
                 self.count("overflowed");
             }
-            Output::AgentStatus {
-                agent,
-                status,
-                chosen,
-            } => {
+            Output::AgentStatus { agent, status, chosen } => {
                 self.announced.insert(agent.clone(), status);
                 self.touched_agents.insert(agent.clone());
                 let expected = &self.model.agents[&agent].status;
                 if chosen != *expected {
-                    return Err(self.fail(format!(
-                        "{agent} announced chosen {chosen:?}, model has {expected:?}"
-                    )));
+                    return Err(self.fail(format!("{agent} announced chosen {chosen:?}, model has {expected:?}")));
                 }
             }
             Output::NoteAdded { engagement, .. }
@@ -1183,11 +1093,7 @@ impl Sim {
             "cancelled"
         });
         self.model.set_phase(engagement, phase);
-        self.model
-            .engagements
-            .get_mut(engagement)
-            .unwrap()
-            .terminal_outputs += 1;
+        self.model.engagements.get_mut(engagement).unwrap().terminal_outputs += 1;
         self.touched_engagements.insert(engagement.to_owned());
         Ok(())
     }
@@ -1195,9 +1101,7 @@ impl Sim {
     fn expect_phase(&self, engagement: &str, phase: Phase) -> Check {
         let actual = &self.model.engagements[engagement].phase;
         if *actual != phase {
-            return Err(self.fail(format!(
-                "{engagement}: output expects {phase:?}, model has {actual:?}"
-            )));
+            return Err(self.fail(format!("{engagement}: output expects {phase:?}, model has {actual:?}")));
         }
         Ok(())
     }
@@ -1206,10 +1110,7 @@ impl Sim {
     fn check_offer(&self, engagement: &str, agent: &str) -> Check {
         let e = &self.model.engagements[engagement];
         if e.phase != Phase::Queued {
-            return Err(self.fail(format!(
-                "{engagement} offered to {agent} while {:?}",
-                e.phase
-            )));
+            return Err(self.fail(format!("{engagement} offered to {agent} while {:?}", e.phase)));
         }
         let Some(a) = self.model.agents.get(agent) else {
             return Err(self.fail(format!("{engagement} offered to unknown agent {agent}")));
@@ -1256,10 +1157,7 @@ impl Sim {
                     if (*p, *seq) >= rank {
                         break;
                     }
-                    if self
-                        .model
-                        .eligible(&offer.agent, &self.model.engagements[other], now)
-                    {
+                    if self.model.eligible(&offer.agent, &self.model.engagements[other], now) {
                         return Err(self.fail(format!(
                             "{} got {} while {other} ranks before it and waits",
                             offer.agent, offer.engagement
@@ -1269,10 +1167,7 @@ impl Sim {
             }
             for other in &self.model.direct {
                 let o = &self.model.engagements[other];
-                if o.target.as_deref() == Some(&offer.agent)
-                    && o.channel == channel
-                    && o.rank() < rank
-                {
+                if o.target.as_deref() == Some(&offer.agent) && o.channel == channel && o.rank() < rank {
                     return Err(self.fail(format!(
                         "{} got {} while direct {other} waits",
                         offer.agent, offer.engagement
@@ -1284,9 +1179,7 @@ impl Sim {
         self.check_work_conserving()?;
         self.check_timers()?;
         // The engine agrees with the model on everything touched.
-        let touched: Vec<String> = std::mem::take(&mut self.touched_engagements)
-            .into_iter()
-            .collect();
+        let touched: Vec<String> = std::mem::take(&mut self.touched_engagements).into_iter().collect();
         for id in &touched {
             self.compare_engagement(id)?;
         }
@@ -1328,22 +1221,14 @@ impl Sim {
                 };
                 if first <= reached && a.can_take(self.model.queues[queue].channel) {
                     let head = self.model.by_arrival[queue].first().unwrap();
-                    return Err(self.fail(format!(
-                        "{} waits in {queue} while {id} could take it",
-                        head.1
-                    )));
+                    return Err(self.fail(format!("{} waits in {queue} while {id} could take it", head.1)));
                 }
             }
         }
         for other in &self.model.direct {
             let e = &self.model.engagements[other];
             let target = e.target.as_ref().unwrap();
-            if self
-                .model
-                .agents
-                .get(target)
-                .is_some_and(|a| a.can_take(e.channel))
-            {
+            if self.model.agents.get(target).is_some_and(|a| a.can_take(e.channel)) {
                 return Err(self.fail(format!("direct {other} waits while {target} could take it")));
             }
         }
@@ -1355,10 +1240,7 @@ impl Sim {
     fn check_timers(&self) -> Check {
         for bag in [1, 3] {
             for id in &self.model.bags[bag].items {
-                if self.model.engagements[id]
-                    .deadline
-                    .is_some_and(|d| d <= self.now)
-                {
+                if self.model.engagements[id].deadline.is_some_and(|d| d <= self.now) {
                     return Err(self.fail(format!(
                         "{id} is still {:?} past its deadline",
                         self.model.engagements[id].phase
@@ -1433,19 +1315,11 @@ impl Sim {
         model.sort();
         let model: Vec<&str> = model.into_iter().map(|(_, _, id)| id).collect();
         if engine != model {
-            return Err(self.fail(format!(
-                "queue {queue}: engine order {engine:?}, model {model:?}"
-            )));
+            return Err(self.fail(format!("queue {queue}: engine order {engine:?}, model {model:?}")));
         }
-        let stats = self
-            .engine
-            .queue_stats(queue, self.now)
-            .map_err(|e| self.fail(e))?;
+        let stats = self.engine.queue_stats(queue, self.now).map_err(|e| self.fail(e))?;
         if stats.waiting as usize != model.len() {
-            return Err(self.fail(format!(
-                "queue {queue}: stats say {} waiting",
-                stats.waiting
-            )));
+            return Err(self.fail(format!("queue {queue}: stats say {} waiting", stats.waiting)));
         }
         Ok(())
     }
@@ -1490,9 +1364,7 @@ impl Sim {
         if let Some(announced) = self.announced.get(id)
             && *announced != reported
         {
-            return Err(self.fail(format!(
-                "agent {id}: announced {announced:?}, is {reported:?}"
-            )));
+            return Err(self.fail(format!("agent {id}: announced {announced:?}, is {reported:?}")));
         }
         Ok(())
     }

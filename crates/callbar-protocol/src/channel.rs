@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{
-    AgentStatusInfo, Channel, ContactRecord, Direction, Disposition, EmbedMessage, EngagementState,
-    EpochMs, Variable,
+    AgentStatusInfo, Channel, ContactRecord, Direction, Disposition, EmbedMessage, EngagementState, EpochMs, Variable,
 };
 
 /// What the embed sends.
@@ -74,16 +73,10 @@ pub enum ClientOp {
     /// DTMF digits to send to the customer (the keypad also sends in-band through the
     /// browser's RTCDTMFSender; this is for digits typed while no audio path is up).
     #[serde(rename_all = "camelCase")]
-    SendDtmf {
-        engagement_id: String,
-        digits: String,
-    },
+    SendDtmf { engagement_id: String, digits: String },
     /// The agent chose one of several host records that matched the caller.
     #[serde(rename_all = "camelCase")]
-    PickContact {
-        engagement_id: String,
-        contact_id: String,
-    },
+    PickContact { engagement_id: String, contact_id: String },
 }
 
 /// The audio of a voice engagement as the embed shows it.
@@ -249,10 +242,7 @@ pub enum ServerOp {
     Problem { message: String },
     /// The channel ends; the embed shows sign-in again unless the reason is
     /// `shutting-down`.
-    Closed {
-        reason: CloseReason,
-        message: String,
-    },
+    Closed { reason: CloseReason, message: String },
 }
 
 /// What the customer's widget sends on its channel (`/api/v1/widget/channel`).

@@ -38,11 +38,7 @@ pub struct ChannelConfig {
 pub struct CallLogConfigs {
     /// Send `zcc-call-recording` after the call log when the engagement was recorded.
     /// Callbar's default is `true`.
-    #[serde(
-        rename = "autoUpdateCallURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoUpdateCallURL", default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub auto_update_call_url: Option<bool>,
 }
@@ -81,24 +77,15 @@ impl InitConfig {
             Channel::Video => self.video.as_ref(),
             Channel::WorkItem => self.work_item.as_ref(),
         };
-        specific
-            .or(self.phone.as_ref())
-            .cloned()
-            .unwrap_or_default()
+        specific.or(self.phone.as_ref()).cloned().unwrap_or_default()
     }
 }
 
 impl Validate for InitConfig {
     fn validate(&self) -> Result<(), String> {
-        for block in [
-            &self.phone,
-            &self.chat,
-            &self.sms,
-            &self.video,
-            &self.work_item,
-        ]
-        .into_iter()
-        .flatten()
+        for block in [&self.phone, &self.chat, &self.sms, &self.video, &self.work_item]
+            .into_iter()
+            .flatten()
         {
             if let Some(ev) = &block.screen_pop_event {
                 check_len("screenPopEvent", ev, 1, 32)?;
@@ -141,9 +128,7 @@ impl Validate for ContactMatches {
                 ("entity", &c.entity),
             ] {
                 if value.chars().count() > 256 {
-                    return Err(format!(
-                        "contact {i}: `{field}` is longer than 256 characters"
-                    ));
+                    return Err(format!("contact {i}: `{field}` is longer than 256 characters"));
                 }
             }
         }
@@ -482,9 +467,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, String> {
 fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
     let n = value.chars().count();
     if n < min || n > max {
-        return Err(format!(
-            "`{field}` must be {min} to {max} characters long (got {n})"
-        ));
+        return Err(format!("`{field}` must be {min} to {max} characters long (got {n})"));
     }
     Ok(())
 }

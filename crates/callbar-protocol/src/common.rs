@@ -109,28 +109,19 @@ impl<'de> Deserialize<'de> for ContactMatches {
         const EXPECTED: &str = "expected an array of contacts {id, name, phone, email, entity}, one such object, or {}";
         let record = |v: Value| -> Result<ContactRecord, D::Error> {
             if !v.is_object() {
-                return Err(D::Error::custom(format!(
-                    "{EXPECTED}; found {} in it",
-                    json_kind(&v)
-                )));
+                return Err(D::Error::custom(format!("{EXPECTED}; found {} in it", json_kind(&v))));
             }
-            serde_json::from_value(v)
-                .map_err(|e| D::Error::custom(format!("a contact is malformed: {e}")))
+            serde_json::from_value(v).map_err(|e| D::Error::custom(format!("a contact is malformed: {e}")))
         };
         let records = match Value::deserialize(d)? {
             Value::Null => Vec::new(),
             Value::Array(items) => items.into_iter().map(record).collect::<Result<_, _>>()?,
             v @ Value::Object(_) => vec![record(v)?],
             other => {
-                return Err(D::Error::custom(format!(
-                    "{EXPECTED}; found {}",
-                    json_kind(&other)
-                )));
+                return Err(D::Error::custom(format!("{EXPECTED}; found {}", json_kind(&other))));
             }
         };
-        Ok(ContactMatches(
-            records.into_iter().filter(|r| !r.is_empty()).collect(),
-        ))
+        Ok(ContactMatches(records.into_iter().filter(|r| !r.is_empty()).collect()))
     }
 }
 
@@ -163,9 +154,7 @@ pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, 
 }
 
 /// As [`lenient_string`], for optional fields (`null` or absent is `None`).
-pub(crate) fn lenient_opt_string<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<String>, D::Error> {
+pub(crate) fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let s = lenient_string(d)?;
     Ok(if s.is_empty() { None } else { Some(s) })
 }

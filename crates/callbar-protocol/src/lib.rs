@@ -32,9 +32,7 @@ pub mod typescript;
 
 pub use call_log::{CallLogRecord, ChannelUpgradeInfo, PhoneCallLog, task_type};
 pub use commands::*;
-pub use common::{
-    Channel, ContactMatches, ContactQuery, ContactRecord, Direction, EpochMs, RequestId,
-};
+pub use common::{Channel, ContactMatches, ContactQuery, ContactRecord, Direction, EpochMs, RequestId};
 pub use error::{ErrorCode, ZccError};
 pub use message::{EmbedMessage, HostMessage};
 pub use notifications::*;

@@ -164,9 +164,7 @@ impl HostMessage {
         match self {
             H::InitConfigResponse(p) => p.validate(),
             H::AgentInfoRequest(p) | H::EngagementStatusRequest(p) => p.validate(),
-            H::ContactSearchResponse(p)
-            | H::IncomingPhoneResponse(p)
-            | H::IncomingEmailResponse(p) => p.validate(),
+            H::ContactSearchResponse(p) | H::IncomingPhoneResponse(p) | H::IncomingEmailResponse(p) => p.validate(),
             H::AcceptEngagement(p)
             | H::RejectEngagement(p)
             | H::TerminateEngagement(p)
@@ -249,9 +247,7 @@ impl HostMessage {
             H::SetHold(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
             H::SendDtmf(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
             H::SetRecording(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
-            H::TransferEngagement(p) | H::AddCall(p) => {
-                (p.request_id.as_ref(), Some(&p.engagement_id))
-            }
+            H::TransferEngagement(p) | H::AddCall(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
             H::GetVariables(p) => (p.request_id.as_ref(), Some(&p.engagement_id)),
         }
     }
@@ -265,12 +261,7 @@ impl HostMessage {
         let Some(response_type) = self.response_type() else {
             return EmbedMessage::Error(ZccError::new(code, message).with_request_id(request_id));
         };
-        let failed = crate::CommandResponse::failed(
-            request_id.clone(),
-            engagement_id,
-            code,
-            message.clone(),
-        );
+        let failed = crate::CommandResponse::failed(request_id.clone(), engagement_id, code, message.clone());
         let data = serde_json::to_value(failed).expect("responses serialize");
         match EmbedMessage::decode(response_type, data) {
             Some(Ok(response)) => response,

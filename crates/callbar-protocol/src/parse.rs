@@ -32,13 +32,9 @@ pub fn parse_host_message(raw: &Value) -> Result<Option<HostMessage>, ZccError> 
         Some(d) => d.clone(),
     };
     let request_id = peek_request_id(&data);
-    let fail = |code, message: String| {
-        Err(ZccError::new(code, message).with_request_id(request_id.clone()))
-    };
+    let fail = |code, message: String| Err(ZccError::new(code, message).with_request_id(request_id.clone()));
 
-    let size = serde_json::to_string(raw)
-        .map(|s| s.len())
-        .unwrap_or(usize::MAX);
+    let size = serde_json::to_string(raw).map(|s| s.len()).unwrap_or(usize::MAX);
     if size > MAX_MESSAGE_BYTES {
         return fail(
             ErrorCode::InvalidInput,
@@ -56,10 +52,7 @@ pub fn parse_host_message(raw: &Value) -> Result<Option<HostMessage>, ZccError> 
     if !acceptable {
         return fail(
             ErrorCode::InvalidInput,
-            format!(
-                "{wire}: `data` must be an object, found {}",
-                json_kind(&data)
-            ),
+            format!("{wire}: `data` must be an object, found {}", json_kind(&data)),
         );
     }
 

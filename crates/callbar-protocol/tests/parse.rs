@@ -20,17 +20,13 @@ fn unknown_fields_are_ignored() {
     let HostMessage::InitConfigResponse(cfg) = m else {
         panic!()
     };
-    assert_eq!(
-        cfg.phone.unwrap().screen_pop_event.as_deref(),
-        Some("RINGING")
-    );
+    assert_eq!(cfg.phone.unwrap().screen_pop_event.as_deref(), Some("RINGING"));
 }
 
 #[test]
 fn contact_answers_come_as_one_object_an_array_or_nothing() {
-    let one = ok(
-        json!({ "type": "zcc-contact-search-response", "data": { "id": 42, "name": "Pat", "entity": "Contact" } }),
-    );
+    let one =
+        ok(json!({ "type": "zcc-contact-search-response", "data": { "id": 42, "name": "Pat", "entity": "Contact" } }));
     let HostMessage::ContactSearchResponse(m) = one else {
         panic!()
     };
@@ -52,8 +48,7 @@ fn contact_answers_come_as_one_object_an_array_or_nothing() {
 
 #[test]
 fn query_may_be_a_string_or_an_object() {
-    let q: ContactQuery =
-        serde_json::from_value(json!({ "email": "a@b.c", "type": "email" })).unwrap();
+    let q: ContactQuery = serde_json::from_value(json!({ "email": "a@b.c", "type": "email" })).unwrap();
     assert!(matches!(q, ContactQuery::Email { .. }));
     let q: ContactQuery = serde_json::from_value(json!("+1650")).unwrap();
     assert!(matches!(q, ContactQuery::Text(_)));
@@ -78,9 +73,7 @@ fn missing_fields_and_wrong_types_are_explained_with_the_request_id() {
     assert_eq!(e.request_id, Some(RequestId::Text("r-1".into())));
     assert!(e.message.contains("engagementId"), "{}", e.message);
 
-    let e = err(
-        json!({ "type": "zcc-set-mute", "data": { "engagementId": "e1", "mute": "yes", "requestId": 5 } }),
-    );
+    let e = err(json!({ "type": "zcc-set-mute", "data": { "engagementId": "e1", "mute": "yes", "requestId": 5 } }));
     assert_eq!(e.request_id, Some(RequestId::Number(5)));
     assert!(e.message.contains("boolean"), "{}", e.message);
 
@@ -90,14 +83,11 @@ fn missing_fields_and_wrong_types_are_explained_with_the_request_id() {
 
 #[test]
 fn values_are_validated_strictly() {
-    let e =
-        err(json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "12x" } }));
+    let e = err(json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "12x" } }));
     assert!(e.message.contains("'x'"), "{}", e.message);
     let e = err(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": "<script>" } }));
     assert!(e.message.contains("engagementId"), "{}", e.message);
-    let e = err(
-        json!({ "type": "zcc-accept-engagement", "data": { "engagementId": "e1", "channelType": "fax" } }),
-    );
+    let e = err(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": "e1", "channelType": "fax" } }));
     assert!(e.message.contains("fax"), "{}", e.message);
     let e = err(json!({ "type": "zcc-agent-status-set-request", "data": { "id": "3" } }));
     assert!(e.message.contains("Occupied"), "{}", e.message);
@@ -113,8 +103,7 @@ fn click_to_dial_without_phone_is_no_phone() {
         assert_eq!(e.code, ErrorCode::NoPhone);
         assert_eq!(e.message, "Phone number is required");
     }
-    let HostMessage::ClickToAct(c) =
-        ok(json!({ "type": "onclicktoact", "data": { "phone": "+1 (650) 333-1234" } }))
+    let HostMessage::ClickToAct(c) = ok(json!({ "type": "onclicktoact", "data": { "phone": "+1 (650) 333-1234" } }))
     else {
         panic!()
     };
@@ -138,11 +127,7 @@ fn unknown_and_misdirected_types_are_errors() {
     assert_eq!(e.request_id, Some(RequestId::Text("r".into())));
     let e = err(json!({ "type": "zcc-call-ringing", "data": {} }));
     assert!(e.message.contains("sent by the embed"), "{}", e.message);
-    assert_eq!(
-        parse_host_message(&json!({ "type": 5 })).unwrap(),
-        None,
-        "not ours"
-    );
+    assert_eq!(parse_host_message(&json!({ "type": 5 })).unwrap(), None, "not ours");
     assert_eq!(
         parse_host_message(&json!("zcc-init-config-response")).unwrap(),
         None,
@@ -191,12 +176,8 @@ fn every_host_command_names_an_existing_response() {
 
 #[test]
 fn failures_are_reported_on_the_command_response() {
-    let m = ok(
-        json!({ "type": "zcc-set-hold", "data": { "engagementId": "e1", "hold": true, "requestId": "r-7" } }),
-    );
-    let failure =
-        serde_json::to_value(m.failure(ErrorCode::EngagementNotFound, "no such engagement"))
-            .unwrap();
+    let m = ok(json!({ "type": "zcc-set-hold", "data": { "engagementId": "e1", "hold": true, "requestId": "r-7" } }));
+    let failure = serde_json::to_value(m.failure(ErrorCode::EngagementNotFound, "no such engagement")).unwrap();
     assert_eq!(
         failure,
         json!({ "type": "zcc-set-hold-response", "data": { "status": false, "requestId": "r-7", "engagementId": "e1",

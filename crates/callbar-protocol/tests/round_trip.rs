@@ -38,12 +38,8 @@ fn host_round_trip(v: Value) {
 #[test]
 fn documented_embed_messages() {
     embed_round_trip(json!({ "type": "zcc-init-config-request" }));
-    embed_round_trip(
-        json!({ "type": "zcc-resize", "data": { "widthInPixels": 840, "heightInPixels": 700 } }),
-    );
-    embed_round_trip(
-        json!({ "type": "zcc-contact-search-event", "data": { "query": "+16503331234" } }),
-    );
+    embed_round_trip(json!({ "type": "zcc-resize", "data": { "widthInPixels": 840, "heightInPixels": 700 } }));
+    embed_round_trip(json!({ "type": "zcc-contact-search-event", "data": { "query": "+16503331234" } }));
     embed_round_trip(
         json!({ "type": "zcc-contact-search-event", "data": { "query": { "email": "a@b.c", "type": "email" } } }),
     );
@@ -77,9 +73,7 @@ fn documented_embed_messages() {
         "engagementId": "e1", "reasonCode": "outbound-call-canceled", "message": "Outbound call cancelled by Agent." } }));
     embed_round_trip(json!({ "type": "zcc-end-post-engagement", "data": {
         "engagementId": "e1", "dispositionCode": "Resolved", "name": "Resolved" } }));
-    embed_round_trip(
-        json!({ "type": "zcc-add-note", "data": { "comment": "Customer asked for a refund." } }),
-    );
+    embed_round_trip(json!({ "type": "zcc-add-note", "data": { "comment": "Customer asked for a refund." } }));
     embed_round_trip(json!({ "type": "zcc-call-recording", "data": {
         "engagementId": "e1", "recordingUrl": "https://zoom.us/cci/multi/recording-cli?sid=abc" } }));
     embed_round_trip(json!({ "type": "zcc-phone-call-log", "data": {
@@ -93,12 +87,8 @@ fn documented_embed_messages() {
         "user": { "id": "c-17", "name": "Pat Doe", "phone": "+821027343718", "email": "pat@example.com", "entity": "contact" } } }));
     embed_round_trip(json!({ "type": "zcc-chat-ringing", "data": {
         "queueId": "q", "queueName": "Chat", "engagementId": "e2", "customerName": "Pat", "customerEmail": "pat@example.com" } }));
-    embed_round_trip(
-        json!({ "type": "zcc-chat-started", "data": { "engagementId": "e2", "createTs": 1 } }),
-    );
-    embed_round_trip(
-        json!({ "type": "zcc-chat-ended", "data": { "completeTs": 2, "engagementId": "e2" } }),
-    );
+    embed_round_trip(json!({ "type": "zcc-chat-started", "data": { "engagementId": "e2", "createTs": 1 } }));
+    embed_round_trip(json!({ "type": "zcc-chat-ended", "data": { "completeTs": 2, "engagementId": "e2" } }));
     embed_round_trip(json!({ "type": "zcc-video-ringing", "data": {
         "queueId": "q", "queueName": "Video", "engagementId": "e3", "customerEmail": "pat@example.com" } }));
     embed_round_trip(json!({ "type": "zcc-sms-ringing", "data": {
@@ -114,10 +104,8 @@ fn documented_embed_messages() {
     embed_round_trip(
         json!({ "type": "zcc-engagement-status-response", "data": { "requestId": "r", "active": [], "wrapup": [] } }),
     );
-    embed_round_trip(
-        json!({ "type": "zcc-transfer-engagement-response", "data": {
-        "status": false, "requestId": "r-9", "errorCode": "invalid-state", "error": "invalid-state", "message": "not connected" } }),
-    );
+    embed_round_trip(json!({ "type": "zcc-transfer-engagement-response", "data": {
+        "status": false, "requestId": "r-9", "errorCode": "invalid-state", "error": "invalid-state", "message": "not connected" } }));
     embed_round_trip(json!({ "type": "zcc-get-variables-response", "data": {
         "status": true, "requestId": "r", "variables": [{ "globalVariableName": "Consumer.email",
         "globalVariableDisplayName": "Customer email", "value": "pat@example.com", "kind": "system" }] } }));
@@ -151,15 +139,9 @@ fn documented_host_messages() {
     host_round_trip(json!({ "type": "onclicktoact", "data": { "phone": "+16503331234" } }));
     host_round_trip(json!({ "type": "onclicktoact", "data": {
         "id": "c-1", "name": "Pat", "phone": "+16503331234", "email": "p@x.io", "userEntity": "Contact" } }));
-    host_round_trip(
-        json!({ "type": "zcc-set-mute", "data": { "engagementId": "e1", "mute": true, "requestId": 7 } }),
-    );
-    host_round_trip(
-        json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "12#*" } }),
-    );
-    host_round_trip(
-        json!({ "type": "zcc-set-recording", "data": { "engagementId": "e1", "action": "pause" } }),
-    );
+    host_round_trip(json!({ "type": "zcc-set-mute", "data": { "engagementId": "e1", "mute": true, "requestId": 7 } }));
+    host_round_trip(json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "12#*" } }));
+    host_round_trip(json!({ "type": "zcc-set-recording", "data": { "engagementId": "e1", "action": "pause" } }));
     host_round_trip(json!({ "type": "zcc-transfer-engagement", "data": {
         "engagementId": "e1", "targetType": "queue", "targetId": "q-2", "requestId": "r" } }));
 }

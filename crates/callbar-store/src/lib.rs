@@ -76,11 +76,7 @@ pub trait Store: Send + Sync + 'static {
     /// one transaction: a close and its call log are durable together. Returns the last
     /// sequence number and the entries' ids (an engagement already in the outbox keeps its
     /// entry and id).
-    async fn append_commands(
-        &self,
-        commands: &[(i64, String)],
-        outbox: &[NewOutboxEntry],
-    ) -> Result<Appended>;
+    async fn append_commands(&self, commands: &[(i64, String)], outbox: &[NewOutboxEntry]) -> Result<Appended>;
     /// The commands after `seq`, in order.
     async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>>;
     async fn snapshot(&self) -> Result<Option<Snapshot>>;

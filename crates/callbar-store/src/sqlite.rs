@@ -23,12 +23,8 @@ impl SqliteStore {
     /// Opens (creating if needed) `callbar.db` in `data_dir` and applies pending
     /// migrations.
     pub async fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot create data folder {}: {e}",
-                data_dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Backend(format!("cannot create data folder {}: {e}", data_dir.display())))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(backend)?
             .filename(data_dir.join("callbar.db"))
@@ -87,8 +83,7 @@ fn write_error(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreErro
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, email, name, role, extension, status_code, created_at, agent_settings";
+const USER_COLUMNS: &str = "id, email, name, role, extension, status_code, created_at, agent_settings";
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
     let role: String = row.try_get("role").map_err(backend)?;
@@ -96,8 +91,7 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         id: row.try_get("id").map_err(backend)?,
         email: row.try_get("email").map_err(backend)?,
         name: row.try_get("name").map_err(backend)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::Backend(format!("unknown role {role:?}")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Backend(format!("unknown role {role:?}")))?,
         extension: row.try_get("extension").map_err(backend)?,
         status_code: row.try_get("status_code").map_err(backend)?,
         created_at: row.try_get("created_at").map_err(backend)?,
@@ -199,12 +193,10 @@ impl Store for SqliteStore {
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, email"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, email"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -263,13 +255,11 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, token_hash: &[u8]) -> Result<Option<Session>> {
-        let row = sqlx::query(
-            "SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
+        let row = sqlx::query("SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
         row.map(|r| {
             Ok(Session {
                 token_hash: r.try_get("token_hash").map_err(backend)?,
@@ -345,12 +335,10 @@ impl Store for SqliteStore {
 
     async fn add_status_reason(&self, name: &str) -> Result<StatusReason> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let next: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(CAST(code AS INTEGER)), 19) + 1 FROM status_reasons",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(CAST(code AS INTEGER)), 19) + 1 FROM status_reasons")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
         let code = next.to_string();
         sqlx::query("INSERT INTO status_reasons (code, name, created_at) VALUES (?, ?, ?)")
             .bind(&code)
@@ -367,11 +355,10 @@ impl Store for SqliteStore {
     }
 
     async fn status_reasons(&self) -> Result<Vec<StatusReason>> {
-        let rows =
-            sqlx::query("SELECT code, name FROM status_reasons ORDER BY CAST(code AS INTEGER)")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+        let rows = sqlx::query("SELECT code, name FROM status_reasons ORDER BY CAST(code AS INTEGER)")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(StatusReason {
@@ -410,31 +397,28 @@ impl Store for SqliteStore {
     }
 
     async fn queues(&self) -> Result<Vec<Queue>> {
-        let rows =
-            sqlx::query("SELECT id, name, channel, settings FROM queues ORDER BY created_at, name")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+        let rows = sqlx::query("SELECT id, name, channel, settings FROM queues ORDER BY created_at, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(queue_from_row).collect()
     }
 
     async fn add_disposition(&self, queue_id: &str, name: &str) -> Result<Disposition> {
         let id = new_id();
-        sqlx::query(
-            "INSERT INTO dispositions (id, queue_id, name, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(queue_id)
-        .bind(name)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::NotFound(format!("queue {queue_id:?}"))
-            }
-            _ => write_error(format!("disposition {name:?} in that queue"))(e),
-        })?;
+        sqlx::query("INSERT INTO dispositions (id, queue_id, name, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&id)
+            .bind(queue_id)
+            .bind(name)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound(format!("queue {queue_id:?}"))
+                }
+                _ => write_error(format!("disposition {name:?} in that queue"))(e),
+            })?;
         Ok(Disposition {
             id,
             queue_id: queue_id.to_owned(),
@@ -443,12 +427,10 @@ impl Store for SqliteStore {
     }
 
     async fn dispositions(&self) -> Result<Vec<Disposition>> {
-        let rows = sqlx::query(
-            "SELECT id, queue_id, name FROM dispositions ORDER BY queue_id, created_at",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query("SELECT id, queue_id, name FROM dispositions ORDER BY queue_id, created_at")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(Disposition {
@@ -480,11 +462,7 @@ impl Store for SqliteStore {
         affected("user", user_id, result.rows_affected())
     }
 
-    async fn append_commands(
-        &self,
-        commands: &[(i64, String)],
-        outbox: &[NewOutboxEntry],
-    ) -> Result<Appended> {
+    async fn append_commands(&self, commands: &[(i64, String)], outbox: &[NewOutboxEntry]) -> Result<Appended> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let mut last_seq = 0;
         for (at, command) in commands {
@@ -513,19 +491,15 @@ impl Store for SqliteStore {
             outbox_ids.push(id);
         }
         tx.commit().await.map_err(backend)?;
-        Ok(Appended {
-            last_seq,
-            outbox_ids,
-        })
+        Ok(Appended { last_seq, outbox_ids })
     }
 
     async fn commands_after(&self, seq: i64) -> Result<Vec<LoggedCommand>> {
-        let rows =
-            sqlx::query("SELECT seq, at, command FROM engine_log WHERE seq > ? ORDER BY seq")
-                .bind(seq)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+        let rows = sqlx::query("SELECT seq, at, command FROM engine_log WHERE seq > ? ORDER BY seq")
+            .bind(seq)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(LoggedCommand {
@@ -600,15 +574,14 @@ impl Store for SqliteStore {
     }
 
     async fn mark_delivered(&self, id: i64, agent_id: &str) -> Result<bool> {
-        let result = sqlx::query(
-            "UPDATE outbox SET delivered_at = ? WHERE id = ? AND agent_id = ? AND delivered_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(id)
-        .bind(agent_id)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        let result =
+            sqlx::query("UPDATE outbox SET delivered_at = ? WHERE id = ? AND agent_id = ? AND delivered_at IS NULL")
+                .bind(now_ms())
+                .bind(id)
+                .bind(agent_id)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -644,16 +617,14 @@ impl Store for SqliteStore {
             name: name.to_owned(),
             created_at: now_ms(),
         };
-        sqlx::query(
-            "INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&token.id)
-        .bind(&token.name)
-        .bind(token_hash)
-        .bind(token.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(write_error("an API token with that value"))?;
+        sqlx::query("INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&token.id)
+            .bind(&token.name)
+            .bind(token_hash)
+            .bind(token.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(write_error("an API token with that value"))?;
         Ok(token)
     }
 
@@ -685,21 +656,23 @@ impl Store for SqliteStore {
 
     async fn create_entry_point(&self, entry: NewEntryPoint) -> Result<EntryPoint> {
         let id = new_id();
-        sqlx::query("INSERT INTO entry_points (id, name, kind, queue_id, address, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&id)
-            .bind(&entry.name)
-            .bind(&entry.kind)
-            .bind(&entry.queue_id)
-            .bind(&entry.address)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                    StoreError::NotFound(format!("queue {:?}", entry.queue_id))
-                }
-                _ => write_error(format!("entry point {:?}", entry.name))(e),
-            })?;
+        sqlx::query(
+            "INSERT INTO entry_points (id, name, kind, queue_id, address, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&entry.name)
+        .bind(&entry.kind)
+        .bind(&entry.queue_id)
+        .bind(&entry.address)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound(format!("queue {:?}", entry.queue_id))
+            }
+            _ => write_error(format!("entry point {:?}", entry.name))(e),
+        })?;
         Ok(EntryPoint {
             id,
             name: entry.name,
@@ -710,12 +683,10 @@ impl Store for SqliteStore {
     }
 
     async fn entry_points(&self) -> Result<Vec<EntryPoint>> {
-        let rows = sqlx::query(
-            "SELECT id, name, kind, queue_id, address FROM entry_points ORDER BY created_at, name",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = sqlx::query("SELECT id, name, kind, queue_id, address FROM entry_points ORDER BY created_at, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(EntryPoint {

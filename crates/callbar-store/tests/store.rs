@@ -20,10 +20,7 @@ async fn users_sessions_and_cascades() {
     assert_eq!(user.status_code, "30", "new agents start Offline");
     assert_eq!(user.id.len(), 22);
 
-    let dup = store
-        .create_user(agent("ADA@example.com"))
-        .await
-        .unwrap_err();
+    let dup = store.create_user(agent("ADA@example.com")).await.unwrap_err();
     assert!(
         matches!(dup, StoreError::Conflict(_)),
         "emails are unique regardless of case: {dup}"
@@ -34,10 +31,7 @@ async fn users_sessions_and_cascades() {
     assert_eq!(hash, "$argon2id$fake");
 
     store.set_status_code(&user.id, "1").await.unwrap();
-    assert_eq!(
-        store.user(&user.id).await.unwrap().unwrap().status_code,
-        "1"
-    );
+    assert_eq!(store.user(&user.id).await.unwrap().unwrap().status_code, "1");
 
     let session = Session {
         token_hash: vec![1, 2, 3],
@@ -89,26 +83,13 @@ async fn reasons_get_codes_from_20() {
 async fn domains_queues_dispositions() {
     let store = SqliteStore::in_memory().await.unwrap();
     store.add_domain("https://crm.example.com").await.unwrap();
-    assert!(
-        store
-            .domain_approved("https://crm.example.com")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .domain_approved("https://evil.example.com")
-            .await
-            .unwrap()
-    );
+    assert!(store.domain_approved("https://crm.example.com").await.unwrap());
+    assert!(!store.domain_approved("https://evil.example.com").await.unwrap());
     assert!(matches!(
         store.add_domain("https://crm.example.com").await,
         Err(StoreError::Conflict(_))
     ));
-    store
-        .remove_domain("https://crm.example.com")
-        .await
-        .unwrap();
+    store.remove_domain("https://crm.example.com").await.unwrap();
     assert!(store.domains().await.unwrap().is_empty());
 
     let q = store
@@ -167,14 +148,8 @@ async fn the_command_log_snapshots_and_the_outbox() {
         appended.outbox_ids[0], appended.outbox_ids[1],
         "one entry per engagement"
     );
-    assert_eq!(
-        store.outbox_entry("e0").await.unwrap().unwrap().messages,
-        "[0]"
-    );
-    store
-        .mark_delivered(appended.outbox_ids[0], "ada")
-        .await
-        .unwrap();
+    assert_eq!(store.outbox_entry("e0").await.unwrap().unwrap().messages, "[0]");
+    store.mark_delivered(appended.outbox_ids[0], "ada").await.unwrap();
     let after_one: Vec<_> = store
         .commands_after(1)
         .await
@@ -195,11 +170,7 @@ async fn the_command_log_snapshots_and_the_outbox() {
     let rest = store.commands_after(0).await.unwrap();
     assert_eq!(rest.len(), 1, "entries covered by the snapshot are dropped");
     assert_eq!(
-        store
-            .append_commands(&[(4, "d".into())], &[])
-            .await
-            .unwrap()
-            .last_seq,
+        store.append_commands(&[(4, "d".into())], &[]).await.unwrap().last_seq,
         4,
         "sequence numbers never repeat"
     );
@@ -208,29 +179,15 @@ async fn the_command_log_snapshots_and_the_outbox() {
     store.add_outbox("e1", "ada", "[2]").await.unwrap();
     let pending = store.pending_outbox("ada").await.unwrap();
     assert_eq!(pending.len(), 1);
-    assert_eq!(
-        pending[0].messages, "[1]",
-        "recording twice keeps the first"
-    );
+    assert_eq!(pending[0].messages, "[1]", "recording twice keeps the first");
     assert!(
         !store.mark_delivered(pending[0].id, "grace").await.unwrap(),
         "only the agent's own"
     );
     assert!(store.mark_delivered(pending[0].id, "ada").await.unwrap());
-    assert!(
-        !store.mark_delivered(pending[0].id, "ada").await.unwrap(),
-        "once"
-    );
+    assert!(!store.mark_delivered(pending[0].id, "ada").await.unwrap(), "once");
     assert!(store.pending_outbox("ada").await.unwrap().is_empty());
-    assert!(
-        store
-            .outbox_entry("e1")
-            .await
-            .unwrap()
-            .unwrap()
-            .delivered_at
-            .is_some()
-    );
+    assert!(store.outbox_entry("e1").await.unwrap().unwrap().delivered_at.is_some());
 }
 
 #[tokio::test]
@@ -298,14 +255,8 @@ async fn entry_points_and_engagement_contacts() {
         })
         .await;
     assert!(matches!(bad, Err(StoreError::NotFound(_))));
-    store
-        .set_engagement_contact("e1", "{\"id\":\"1\"}")
-        .await
-        .unwrap();
-    store
-        .set_engagement_contact("e1", "{\"id\":\"2\"}")
-        .await
-        .unwrap();
+    store.set_engagement_contact("e1", "{\"id\":\"1\"}").await.unwrap();
+    store.set_engagement_contact("e1", "{\"id\":\"2\"}").await.unwrap();
     assert_eq!(
         store.engagement_contact("e1").await.unwrap().as_deref(),
         Some("{\"id\":\"2\"}")

@@ -46,8 +46,7 @@ fn args() -> Args {
 
 /// Resident set size of a process, in bytes.
 fn rss(pid: u32) -> u64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server process exists");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server process exists");
     let kb: u64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -103,14 +102,10 @@ async fn main() {
     let started = Instant::now();
     let mut sockets = Vec::with_capacity(tokens.len());
     for token in &tokens {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("connect");
+        ws.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
             .await
-            .expect("connect");
-        ws.send(Message::text(
-            json!({ "op": "hello", "token": token }).to_string(),
-        ))
-        .await
-        .expect("hello");
+            .expect("hello");
         loop {
             match ws.next().await {
                 Some(Ok(Message::Text(t))) if t.contains("\"welcome\"") => break,

@@ -52,8 +52,7 @@ fn args() -> Args {
 
 /// User + system CPU time of a process, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
-    let stat =
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server process exists");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server process exists");
     let after_name = &stat[stat.rfind(')').expect("stat has a name") + 2..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
@@ -85,26 +84,15 @@ async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Va
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// One agent: Ready, then accept / end / close every offer, confirm every delivery.
-async fn agent(
-    ws_url: String,
-    token: String,
-    arrivals: Arrivals,
-    ready: tokio::sync::mpsc::Sender<()>,
-) {
-    let (ws, _) = tokio_tungstenite::connect_async(&ws_url)
-        .await
-        .expect("connect");
+async fn agent(ws_url: String, token: String, arrivals: Arrivals, ready: tokio::sync::mpsc::Sender<()>) {
+    let (ws, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("connect");
     let (mut tx, mut rx) = ws.split();
-    tx.send(Message::text(
-        json!({ "op": "hello", "token": token }).to_string(),
-    ))
-    .await
-    .unwrap();
-    tx.send(Message::text(
-        json!({ "op": "set-status", "code": "1" }).to_string(),
-    ))
-    .await
-    .unwrap();
+    tx.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
+        .await
+        .unwrap();
+    tx.send(Message::text(json!({ "op": "set-status", "code": "1" }).to_string()))
+        .await
+        .unwrap();
     let mut announced = false;
     while let Some(Ok(msg)) = rx.next().await {
         let Message::Text(text) = msg else { continue };
@@ -112,10 +100,7 @@ async fn agent(
         if text.contains("zcc-work-item-ringing") {
             let at = Instant::now();
             let op: Value = serde_json::from_str(&text).unwrap();
-            let id = op["message"]["data"]["engagementId"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let id = op["message"]["data"]["engagementId"].as_str().unwrap().to_owned();
             arrivals.lock().unwrap().insert(id.clone(), at);
             for step in ["accept", "end", "close-wrap-up"] {
                 let op = json!({ "op": step, "engagementId": id });
@@ -179,22 +164,13 @@ async fn main() {
         .await;
         tokens.push(r["token"].as_str().unwrap().to_owned());
     }
-    eprintln!(
-        "{} agents created and signed in in {:.1?}",
-        a.agents,
-        started.elapsed()
-    );
+    eprintln!("{} agents created and signed in in {:.1?}", a.agents, started.elapsed());
 
     let arrivals: Arrivals = Arc::default();
     let ws_url = format!("{}/api/v1/agent/channel", a.url.replacen("http", "ws", 1));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(a.agents);
     for token in tokens {
-        tokio::spawn(agent(
-            ws_url.clone(),
-            token,
-            arrivals.clone(),
-            ready_tx.clone(),
-        ));
+        tokio::spawn(agent(ws_url.clone(), token, arrivals.clone(), ready_tx.clone()));
     }
     for _ in 0..a.agents {
         ready_rx.recv().await.expect("every agent becomes Ready");
@@ -264,9 +240,7 @@ async fn main() {
         }
     }
     latencies.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        latencies[((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1]
-    };
+    let q = |p: f64| latencies[((p * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len()) - 1];
     println!(
         "{{\"agents\": {}, \"work_items\": {}, \"offered\": {}, \"rate_per_s\": {:.0}, \"create_to_offer_ms\": {{\"p50\": {:.2}, \"p99\": {:.2}, \"max\": {:.2}}}, \"server_cpu_cores\": {:.2}, \"server_rss_mb\": {:.1}}}",
         a.agents,

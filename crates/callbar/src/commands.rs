@@ -11,10 +11,7 @@ use callbar_store::{SqliteStore, Store};
 use crate::cli::{DomainCommand, ReasonCommand, TokenCommand, UserCommand};
 use crate::{config, org};
 
-pub async fn open(
-    config_file: Option<&Path>,
-    data_dir: Option<&Path>,
-) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open(config_file: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<Arc<dyn Store>> {
     let dir = config::data_dir(config_file, data_dir)?;
     let store = SqliteStore::open(&dir)
         .await
@@ -31,10 +28,7 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     }
     let first = rpassword::prompt_password("Password: ")?;
     let second = rpassword::prompt_password("Password again: ")?;
-    anyhow::ensure!(
-        first == second,
-        "the two passwords differ; nothing was changed"
-    );
+    anyhow::ensure!(first == second, "the two passwords differ; nothing was changed");
     Ok(first)
 }
 
@@ -69,13 +63,7 @@ pub async fn user(store: &Arc<dyn Store>, cmd: UserCommand) -> anyhow::Result<()
         }
         UserCommand::List => {
             for u in store.users().await? {
-                println!(
-                    "{:<10} {:<28} {:<6} {}",
-                    u.role.as_str(),
-                    u.email,
-                    u.extension,
-                    u.name
-                );
+                println!("{:<10} {:<28} {:<6} {}", u.role.as_str(), u.email, u.extension, u.name);
             }
         }
         UserCommand::Remove { email } => {
@@ -83,10 +71,7 @@ pub async fn user(store: &Arc<dyn Store>, cmd: UserCommand) -> anyhow::Result<()
             store.delete_user(&u.id).await?;
             println!("removed {}", u.email);
         }
-        UserCommand::SetPassword {
-            email,
-            password_stdin,
-        } => {
+        UserCommand::SetPassword { email, password_stdin } => {
             let u = org::user_by_email(store, &email).await?;
             let password = read_password(password_stdin)?;
             org::change_user(
@@ -125,10 +110,7 @@ pub async fn reason(store: &Arc<dyn Store>, cmd: ReasonCommand) -> anyhow::Resul
     match cmd {
         ReasonCommand::Add { name } => {
             let r = org::add_reason(store, &name).await?;
-            println!(
-                "added not-ready reason {:?} with status code {}",
-                r.name, r.code
-            );
+            println!("added not-ready reason {:?} with status code {}", r.name, r.code);
         }
         ReasonCommand::List => {
             for r in store.status_reasons().await? {
@@ -152,9 +134,7 @@ pub async fn token(store: &Arc<dyn Store>, cmd: TokenCommand) -> anyhow::Result<
                 "a token needs a name of 1 to 80 characters"
             );
             let token = crate::auth::new_token(crate::http::API_TOKEN_PREFIX);
-            let record = store
-                .create_api_token(name, &crate::auth::hash_token(&token))
-                .await?;
+            let record = store.create_api_token(name, &crate::auth::hash_token(&token)).await?;
             println!(
                 "created API token {:?} (id {}):\n{token}\nIt is shown only now; send it as `Authorization: Bearer <token>`.",
                 record.name, record.id

@@ -80,11 +80,7 @@ const DEFAULT_CONFIG_FILE: &str = "callbar.toml";
 impl Config {
     /// Merges the sources. `args` already holds flags and environment variables (clap
     /// reads both, flags first).
-    pub fn load(
-        config_file: Option<&Path>,
-        data_dir: Option<&Path>,
-        args: &ServeArgs,
-    ) -> anyhow::Result<Config> {
+    pub fn load(config_file: Option<&Path>, data_dir: Option<&Path>, args: &ServeArgs) -> anyhow::Result<Config> {
         let file = read_file(config_file)?;
         let listen = args
             .listen
@@ -101,13 +97,16 @@ impl Config {
 
         let public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => normalize_origin(&url).map_err(|e| {
-                anyhow::anyhow!("public_url {url:?} is not usable: {e}. Give the origin browsers use, e.g. https://cc.example.com")
+                anyhow::anyhow!(
+                    "public_url {url:?} is not usable: {e}. Give the origin browsers use, e.g. https://cc.example.com"
+                )
             })?,
             None => format!("http://{listen}"),
         };
         let demo_public_url = match args.demo_public_url.clone().or(file.demo_public_url) {
-            Some(url) => normalize_origin(&url)
-                .map_err(|e| anyhow::anyhow!("demo_public_url {url:?} is not usable: {e}"))?,
+            Some(url) => {
+                normalize_origin(&url).map_err(|e| anyhow::anyhow!("demo_public_url {url:?} is not usable: {e}"))?
+            }
             None => format!("http://{demo_listen}"),
         };
         if public_url == demo_public_url {
@@ -126,14 +125,9 @@ impl Config {
             "json" => true,
             other => bail!("log_format must be \"text\" or \"json\", not {other:?}"),
         };
-        let session_ttl_secs = args
-            .session_ttl_secs
-            .or(file.session_ttl_secs)
-            .unwrap_or(12 * 3600);
+        let session_ttl_secs = args.session_ttl_secs.or(file.session_ttl_secs).unwrap_or(12 * 3600);
         if !(60..=30 * 24 * 3600).contains(&session_ttl_secs) {
-            bail!(
-                "session_ttl_secs must be between 60 (a minute) and 2592000 (30 days), not {session_ttl_secs}"
-            );
+            bail!("session_ttl_secs must be between 60 (a minute) and 2592000 (30 days), not {session_ttl_secs}");
         }
         let sign_in = file.sign_in.unwrap_or_default();
         if sign_in.max_failures == 0 || sign_in.window_secs == 0 || sign_in.lockout_secs == 0 {
@@ -150,11 +144,7 @@ impl Config {
                 .or(file.data_dir)
                 .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
             demo: !args.no_demo && file.demo.unwrap_or(true),
-            log_filter: args
-                .log
-                .clone()
-                .or(file.log)
-                .unwrap_or_else(|| "info".into()),
+            log_filter: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
             log_json,
             session_ttl_secs,
             sign_in,
@@ -183,12 +173,10 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
             return Ok(FileConfig::default());
         }
         Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot read the configuration file {}", path.display()));
+            return Err(e).with_context(|| format!("cannot read the configuration file {}", path.display()));
         }
     };
-    toml::from_str(&text)
-        .with_context(|| format!("the configuration file {} is invalid", path.display()))
+    toml::from_str(&text).with_context(|| format!("the configuration file {} is invalid", path.display()))
 }
 
 fn check_listen(name: &str, value: &str) -> anyhow::Result<()> {
@@ -235,10 +223,7 @@ mod tests {
         assert_eq!(c.sign_in.max_failures, 3);
         let mut a = args();
         a.listen = Some("127.0.0.1:9100".into());
-        assert_eq!(
-            Config::load(Some(&path), None, &a).unwrap().listen,
-            "127.0.0.1:9100"
-        );
+        assert_eq!(Config::load(Some(&path), None, &a).unwrap().listen, "127.0.0.1:9100");
     }
 
     #[test]
@@ -246,10 +231,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-        let e = format!(
-            "{:#}",
-            Config::load(Some(&path), None, &args()).unwrap_err()
-        );
+        let e = format!("{:#}", Config::load(Some(&path), None, &args()).unwrap_err());
         assert!(e.contains("unknown field `lisen`"), "{e}");
 
         let mut a = args();

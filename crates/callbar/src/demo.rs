@@ -18,27 +18,9 @@ use crate::org::{self, UserInput};
 
 /// The demo accounts: role, name, email, password, extension.
 pub const ACCOUNTS: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "admin",
-        "Alex Admin",
-        "admin@example.com",
-        "callbar-admin",
-        "1000",
-    ),
-    (
-        "agent",
-        "Ada Lovelace",
-        "ada@example.com",
-        "callbar-demo",
-        "1001",
-    ),
-    (
-        "agent",
-        "Grace Hopper",
-        "grace@example.com",
-        "callbar-demo",
-        "1002",
-    ),
+    ("admin", "Alex Admin", "admin@example.com", "callbar-admin", "1000"),
+    ("agent", "Ada Lovelace", "ada@example.com", "callbar-demo", "1001"),
+    ("agent", "Grace Hopper", "grace@example.com", "callbar-demo", "1002"),
 ];
 
 const QUEUES: [(&str, &str); 5] = [
@@ -103,9 +85,7 @@ pub async fn seed(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<boo
 }
 
 /// The demo accounts whose password is still the demo password, for the banner.
-pub async fn usable_accounts(
-    store: &Arc<dyn Store>,
-) -> Vec<(&'static str, &'static str, &'static str)> {
+pub async fn usable_accounts(store: &Arc<dyn Store>) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut out = Vec::new();
     for (role, _, email, pw, _) in ACCOUNTS {
         if let Ok(Some((_, hash))) = store.credentials(email).await {

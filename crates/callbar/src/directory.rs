@@ -38,10 +38,7 @@ impl Directory {
         let reasons = store.status_reasons().await?;
         let queues = store.queues().await?;
         *self.queues.write().expect("directory lock") = Arc::new(queues);
-        *self.users.write().expect("directory lock") = users
-            .into_iter()
-            .map(|u| (u.id.clone(), Arc::new(u)))
-            .collect();
+        *self.users.write().expect("directory lock") = users.into_iter().map(|u| (u.id.clone(), Arc::new(u))).collect();
         *self.reasons.write().expect("directory lock") = Arc::new(reasons);
         Ok(())
     }
@@ -65,11 +62,7 @@ impl Directory {
     }
 
     /// The API token with this hash, if it exists.
-    pub async fn api_token(
-        &self,
-        store: &Arc<dyn Store>,
-        hash: &[u8],
-    ) -> Result<Option<ApiToken>, StoreError> {
+    pub async fn api_token(&self, store: &Arc<dyn Store>, hash: &[u8]) -> Result<Option<ApiToken>, StoreError> {
         if let Some((token, at)) = self.api_tokens.lock().expect("directory lock").get(hash)
             && at.elapsed() < API_TOKEN_TTL
         {

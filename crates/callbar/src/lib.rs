@@ -34,15 +34,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             server::run(config).await
         }
         Some(Command::User(cmd)) => commands::user(&open(config_file, data_dir).await?, cmd).await,
-        Some(Command::Domain(cmd)) => {
-            commands::domain(&open(config_file, data_dir).await?, cmd).await
-        }
-        Some(Command::Reason(cmd)) => {
-            commands::reason(&open(config_file, data_dir).await?, cmd).await
-        }
-        Some(Command::Token(cmd)) => {
-            commands::token(&open(config_file, data_dir).await?, cmd).await
-        }
+        Some(Command::Domain(cmd)) => commands::domain(&open(config_file, data_dir).await?, cmd).await,
+        Some(Command::Reason(cmd)) => commands::reason(&open(config_file, data_dir).await?, cmd).await,
+        Some(Command::Token(cmd)) => commands::token(&open(config_file, data_dir).await?, cmd).await,
     }
 }
 

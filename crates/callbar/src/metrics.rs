@@ -71,8 +71,7 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.resident_memory.set(resident_memory_bytes() as i64);
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry)
-            .expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
     }
 }

@@ -34,24 +34,19 @@ pub struct UserInput {
 }
 
 pub fn parse_role(role: &str) -> OrgResult<Role> {
-    Role::parse(role).ok_or_else(|| {
-        OrgError::Invalid(format!(
-            "role {role:?} is unknown; use agent, supervisor or admin"
-        ))
-    })
+    Role::parse(role)
+        .ok_or_else(|| OrgError::Invalid(format!("role {role:?} is unknown; use agent, supervisor or admin")))
 }
 
 fn check_email(email: &str) -> OrgResult<String> {
     let email = email.trim();
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-        });
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'));
     if !valid {
-        return invalid(format!(
-            "{email:?} is not an email address like ada@example.com"
-        ));
+        return invalid(format!("{email:?} is not an email address like ada@example.com"));
     }
     Ok(email.to_owned())
 }
@@ -125,11 +120,7 @@ pub async fn change_user(store: &Arc<dyn Store>, id: &str, change: UserChange) -
     let update = UserUpdate {
         name: change.name.as_deref().map(check_name).transpose()?,
         role: change.role.as_deref().map(parse_role).transpose()?,
-        extension: change
-            .extension
-            .as_deref()
-            .map(check_extension)
-            .transpose()?,
+        extension: change.extension.as_deref().map(check_extension).transpose()?,
         password_hash: match change.password {
             Some(p) => Some(hash_password(&p).await?),
             None => None,
@@ -171,9 +162,7 @@ pub async fn add_reason(store: &Arc<dyn Store>, name: &str) -> OrgResult<StatusR
         return invalid("a not-ready reason needs a name of 1 to 50 characters");
     }
     if RESERVED_STATUS_NAMES.contains(&name.to_lowercase().as_str()) {
-        return invalid(format!(
-            "{name:?} is a status, not a reason; choose another name"
-        ));
+        return invalid(format!("{name:?} is a status, not a reason; choose another name"));
     }
     Ok(store.add_status_reason(name).await?)
 }
@@ -202,10 +191,7 @@ mod tests {
         let s = store().await;
         let a = add_user(&s, input("a@example.com")).await.unwrap();
         let b = add_user(&s, input("b@example.com")).await.unwrap();
-        assert_eq!(
-            (a.extension.as_str(), b.extension.as_str()),
-            ("1001", "1002")
-        );
+        assert_eq!((a.extension.as_str(), b.extension.as_str()), ("1001", "1002"));
 
         for (bad, field) in [
             (
@@ -247,11 +233,7 @@ mod tests {
             let e = add_user(&s, bad).await.unwrap_err().to_string();
             assert!(e.contains(field), "{e}");
         }
-        assert_eq!(
-            s.user_count().await.unwrap(),
-            2,
-            "nothing was added by bad input"
-        );
+        assert_eq!(s.user_count().await.unwrap(), 2, "nothing was added by bad input");
     }
 
     #[tokio::test]

@@ -36,19 +36,10 @@ mod tests {
 
     #[test]
     fn normalizes() {
-        assert_eq!(
-            n("https://CRM.Example.com:443/").unwrap(),
-            "https://crm.example.com"
-        );
+        assert_eq!(n("https://CRM.Example.com:443/").unwrap(), "https://crm.example.com");
         assert_eq!(n("http://127.0.0.1:8081").unwrap(), "http://127.0.0.1:8081");
-        assert_eq!(
-            n(" http://localhost:3000 ").unwrap(),
-            "http://localhost:3000"
-        );
-        assert_eq!(
-            n("https://bücher.example").unwrap(),
-            "https://xn--bcher-kva.example"
-        );
+        assert_eq!(n(" http://localhost:3000 ").unwrap(), "http://localhost:3000");
+        assert_eq!(n("https://bücher.example").unwrap(), "https://xn--bcher-kva.example");
     }
 
     #[test]

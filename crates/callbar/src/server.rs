@@ -11,6 +11,7 @@ use callbar_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::lookups::Lookups;
 use crate::agents::{AgentHub, Deliveries};
 use crate::auth::{Sessions, Throttle};
 use crate::config::Config;
@@ -24,13 +25,26 @@ use callbar_engine::EngineConfig;
 /// Finished engagements the engine keeps queryable (`GET /api/v1/engagements/{id}`).
 const RETAIN_FINISHED: usize = 1000;
 
+/// The host records linked to engagements still in progress, for their call logs.
+async fn restore_contacts(
+    store: &Arc<dyn Store>,
+    lookups: &Lookups,
+    engine: &callbar_engine::Engine,
+) -> anyhow::Result<()> {
+    for e in engine.engagements().into_iter().filter(|e| !e.state.is_terminal()) {
+        if let Some(json) = store.engagement_contact(&e.id).await?
+            && let Ok(contact) = serde_json::from_str(&json)
+        {
+            lookups.restore(&e.id, contact);
+        }
+    }
+    Ok(())
+}
+
 /// The code of the not-ready reason for missed offers, created when missing.
 async fn missed_reason(store: &Arc<dyn Store>) -> anyhow::Result<String> {
     let reasons = store.status_reasons().await?;
-    if let Some(r) = reasons
-        .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(MISSED_REASON))
-    {
+    if let Some(r) = reasons.iter().find(|r| r.name.eq_ignore_ascii_case(MISSED_REASON)) {
         return Ok(r.code.clone());
     }
     Ok(store.add_status_reason(MISSED_REASON).await?.code)
@@ -55,11 +69,9 @@ impl Running {
     pub async fn stop(mut self) {
         self.state.shutdown.cancel();
         let servers = &mut self.servers;
-        if tokio::time::timeout(DRAIN, async {
-            while servers.join_next().await.is_some() {}
-        })
-        .await
-        .is_err()
+        if tokio::time::timeout(DRAIN, async { while servers.join_next().await.is_some() {} })
+            .await
+            .is_err()
         {
             tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
         }
@@ -89,10 +101,11 @@ pub struct Started {
 
 /// Opens the store, seeds the demo, binds and starts serving.
 pub async fn start(config: Config) -> anyhow::Result<Started> {
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.data_dir).await.with_context(|| {
-            format!("cannot open the database in {}", config.data_dir.display())
-        })?);
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&config.data_dir)
+            .await
+            .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?,
+    );
     let created_demo = config.demo && demo::seed(&store, &config).await?;
     let missed = missed_reason(&store).await?;
     let directory = Arc::new(Directory::load(&store).await?);
@@ -108,7 +121,10 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     if rebuilt.replayed > 0 {
         tracing::info!(commands = rebuilt.replayed, "engine rebuilt from its log");
     }
+    let lookups = Arc::new(Lookups::default());
+    restore_contacts(&store, &lookups, &rebuilt.engine).await?;
     let parts = engine::Parts {
+        lookups: lookups.clone(),
         store: store.clone(),
         hub: agents.clone(),
         directory: directory.clone(),
@@ -117,16 +133,13 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     let (engine, engine_task) = engine::spawn(parts, rebuilt).await?;
     let (deliveries, deliveries_task) = Deliveries::spawn(store.clone(), shutdown.clone());
     let state = Arc::new(AppState {
-        sessions: Sessions::new(
-            store.clone(),
-            config.session_ttl_secs,
-            Throttle::new(config.sign_in),
-        ),
+        sessions: Sessions::new(store.clone(), config.session_ttl_secs, Throttle::new(config.sign_in)),
         store: store.clone(),
         agents,
         directory,
         engine,
         deliveries,
+        lookups,
         metrics: Metrics::new(),
         shutdown: shutdown.clone(),
         config: config.clone(),
@@ -136,11 +149,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     let mut addrs = Vec::new();
     for listener in bind(&config.listen, "listen").await? {
         addrs.push(listener.local_addr()?);
-        servers.spawn(serve(
-            listener,
-            http::router(state.clone()),
-            shutdown.clone(),
-        ));
+        servers.spawn(serve(listener, http::router(state.clone()), shutdown.clone()));
     }
     let mut demo_addrs = Vec::new();
     if config.demo {
@@ -185,9 +194,7 @@ async fn bind(addr: &str, setting: &str) -> anyhow::Result<Vec<TcpListener>> {
         }
     }
     if listeners.is_empty() {
-        let detail = last_error
-            .map(|(a, e)| format!("{a}: {e}"))
-            .unwrap_or_default();
+        let detail = last_error.map(|(a, e)| format!("{a}: {e}")).unwrap_or_default();
         anyhow::bail!(
             "cannot listen on {setting} {addr:?} ({detail}); is another program using the port? Choose another with \
              --{} or CALLBAR_{}",

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use callbar_store::Store;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::lookups::Lookups;
 use crate::agents::{AgentHub, Deliveries};
 use crate::auth::Sessions;
 use crate::config::Config;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     pub engine: EngineHandle,
     pub deliveries: Deliveries,
+    pub lookups: Arc<Lookups>,
     pub metrics: Metrics,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,

@@ -22,25 +22,14 @@ async fn sign_in_wrong_password_and_throttling() {
     assert_eq!(body["error"]["message"], "Email or password is incorrect.");
 
     assert_eq!(attempt("wrong").await.unwrap().status(), 401);
-    assert_eq!(
-        attempt("wrong").await.unwrap().status(),
-        401,
-        "the third failure locks"
-    );
+    assert_eq!(attempt("wrong").await.unwrap().status(), 401, "the third failure locks");
     let locked = attempt("callbar-demo").await.unwrap();
     assert_eq!(locked.status(), 429, "locked even with the right password");
-    let retry: u64 = locked.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&retry), "{retry}");
     let body: Value = locked.json().await.unwrap();
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Try again in"),
+        body["error"]["message"].as_str().unwrap().contains("Try again in"),
         "{body}"
     );
 
@@ -63,10 +52,7 @@ async fn sign_out_ends_the_session() {
     assert_eq!(me.status(), 200);
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["user"]["email"], "ada@example.com");
-    assert!(
-        me["user"].get("passwordHash").is_none(),
-        "never expose hashes"
-    );
+    assert!(me["user"].get("passwordHash").is_none(), "never expose hashes");
 
     let out = s
         .http
@@ -87,21 +73,10 @@ async fn sign_out_ends_the_session() {
     let body: Value = me.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not-authenticated");
 
-    let none = s
-        .http
-        .get(format!("{}/api/v1/me", s.url))
-        .send()
-        .await
-        .unwrap();
+    let none = s.http.get(format!("{}/api/v1/me", s.url)).send().await.unwrap();
     assert_eq!(none.status(), 401);
     let body: Value = none.json().await.unwrap();
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Bearer"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("Bearer"), "{body}");
 }
 
 #[tokio::test]
@@ -138,10 +113,7 @@ async fn roles_are_checked_on_the_server() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["origin"],
-        "https://crm.example.com"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["origin"], "https://crm.example.com");
     let r = s
         .http
         .post(&domains)
@@ -211,10 +183,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
             json!({ "email": "x@example.com", "name": "X", "password": "long enough", "admin": true }),
             "admin",
         ),
-        (
-            json!({ "email": 5, "name": "X", "password": "long enough" }),
-            "email",
-        ),
+        (json!({ "email": 5, "name": "X", "password": "long enough" }), "email"),
     ] {
         let r = s
             .http
@@ -226,10 +195,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
             .unwrap();
         assert_eq!(r.status(), 400, "{body}");
         let e: Value = r.json().await.unwrap();
-        assert!(
-            e["error"]["message"].as_str().unwrap().contains(expect),
-            "{e}"
-        );
+        assert!(e["error"]["message"].as_str().unwrap().contains(expect), "{e}");
     }
     let r = s
         .http
@@ -241,14 +207,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let r = s
-        .http
-        .post(&users)
-        .bearer_auth(&admin)
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.post(&users).bearer_auth(&admin).body("{}").send().await.unwrap();
     assert_eq!(r.status(), 400, "no content type");
     let r = s
         .http
@@ -259,12 +218,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let r = s
-        .http
-        .get(format!("{}/api/v1/nothing", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(format!("{}/api/v1/nothing", s.url)).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let r = s
         .http
@@ -298,18 +252,11 @@ async fn bad_input_is_explained_and_changes_nothing() {
 #[tokio::test]
 async fn the_embed_page_is_only_for_approved_origins() {
     let s = TestServer::start().await;
-    let page = |origin: &str| {
-        s.http
-            .get(format!("{}/cci/callbar/crm/?origin={origin}", s.url))
-            .send()
-    };
+    let page = |origin: &str| s.http.get(format!("{}/cci/callbar/crm/?origin={origin}", s.url)).send();
 
     let ok = page("http://127.0.0.1:2").await.unwrap();
     assert_eq!(ok.status(), 200);
-    let csp = ok.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = ok.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.ends_with("frame-ancestors http://127.0.0.1:2"), "{csp}");
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let html = ok.text().await.unwrap();
@@ -320,10 +267,7 @@ async fn the_embed_page_is_only_for_approved_origins() {
 
     let legacy = s
         .http
-        .get(format!(
-            "{}/crm-int/callbar/?origin=http://127.0.0.1:2",
-            s.url
-        ))
+        .get(format!("{}/crm-int/callbar/?origin=http://127.0.0.1:2", s.url))
         .send()
         .await
         .unwrap();
@@ -343,17 +287,9 @@ async fn the_embed_page_is_only_for_approved_origins() {
         assert_eq!(r.status(), 403, "{query}");
         let html = r.text().await.unwrap();
         assert!(html.contains(says), "{query}: {html}");
-        assert!(
-            !html.contains("<script"),
-            "the refusal page runs no script: {html}"
-        );
+        assert!(!html.contains("<script"), "the refusal page runs no script: {html}");
     }
-    let r = page("https://evil.example")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let r = page("https://evil.example").await.unwrap().text().await.unwrap();
     assert!(
         r.contains("callbar domain add https://evil.example"),
         "says how to approve"
@@ -384,10 +320,7 @@ async fn health_and_metrics() {
         .text()
         .await
         .unwrap();
-    assert!(
-        m.contains("callbar_sign_ins_total{outcome=\"ok\"} 1"),
-        "{m}"
-    );
+    assert!(m.contains("callbar_sign_ins_total{outcome=\"ok\"} 1"), "{m}");
     assert!(m.contains("callbar_resident_memory_bytes"), "{m}");
 }
 
@@ -424,11 +357,7 @@ async fn the_session_cookie_is_partitioned_and_only_good_for_the_embed_itself() 
         200,
         "the embed's own requests"
     );
-    assert_eq!(
-        me("cross-site").await.unwrap().status(),
-        401,
-        "not the host page's"
-    );
+    assert_eq!(me("cross-site").await.unwrap().status(), 401, "not the host page's");
     assert_eq!(me("same-site").await.unwrap().status(), 401);
 
     let out = s
@@ -441,15 +370,8 @@ async fn the_session_cookie_is_partitioned_and_only_good_for_the_embed_itself() 
         .unwrap();
     assert_eq!(out.status(), 204);
     assert!(
-        out.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0"),
+        out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"),
         "the cookie is removed"
     );
-    assert_eq!(
-        me("same-origin").await.unwrap().status(),
-        401,
-        "the session is over"
-    );
+    assert_eq!(me("same-origin").await.unwrap().status(), 401, "the session is over");
 }

@@ -13,10 +13,7 @@ async fn welcome_then_agent_info_then_status() {
     let welcome = ch.next().await.unwrap();
     assert_eq!(welcome["op"], "welcome");
     assert_eq!(welcome["agent"]["email"], "ada@example.com");
-    assert_eq!(
-        welcome["reasons"][1],
-        json!({ "code": "21", "name": "Lunch" })
-    );
+    assert_eq!(welcome["reasons"][1], json!({ "code": "21", "name": "Lunch" }));
     let info = ch.next_post().await;
     assert_eq!(info["type"], "zcc-agent-info-response");
     assert_eq!(info["data"]["extension"], "1001");
@@ -63,7 +60,8 @@ async fn status_changes_persist_and_reach_every_window() {
     }
 
     // From the host, with a response.
-    a.host(json!({ "type": "zcc-agent-status-set-request", "data": { "id": "1", "requestId": "r-1" } })).await;
+    a.host(json!({ "type": "zcc-agent-status-set-request", "data": { "id": "1", "requestId": "r-1" } }))
+        .await;
     let response = a
         .until(|op| op["op"] == "post" && op["message"]["type"] == "zcc-agent-status-set-response")
         .await;
@@ -73,7 +71,8 @@ async fn status_changes_persist_and_reach_every_window() {
     );
 
     // An unknown code changes nothing.
-    a.host(json!({ "type": "zcc-agent-status-set-request", "data": { "id": "99", "requestId": "r-2" } })).await;
+    a.host(json!({ "type": "zcc-agent-status-set-request", "data": { "id": "99", "requestId": "r-2" } }))
+        .await;
     let response = a
         .until(|op| op["op"] == "post" && op["message"]["type"] == "zcc-agent-status-set-response")
         .await;
@@ -89,10 +88,7 @@ async fn status_changes_persist_and_reach_every_window() {
     drop(a);
     let mut c = s.channel(&token).await;
     let welcome = c.next().await.unwrap();
-    assert_eq!(
-        welcome["status"],
-        json!({ "statusCode": "1", "status": "Ready" })
-    );
+    assert_eq!(welcome["status"], json!({ "statusCode": "1", "status": "Ready" }));
 }
 
 #[tokio::test]
@@ -108,13 +104,15 @@ async fn host_messages_are_parsed_on_the_server() {
     let info = ch.next_post().await;
     assert_eq!(info["data"]["requestId"], 42);
 
-    ch.host(json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "9x", "requestId": "d" } })).await;
+    ch.host(json!({ "type": "zcc-send-dtmf", "data": { "engagementId": "e1", "digits": "9x", "requestId": "d" } }))
+        .await;
     let err = ch.next_post().await;
     assert_eq!(err["type"], "zcc-error");
     assert_eq!(err["data"]["code"], "invalid-input");
     assert_eq!(err["data"]["requestId"], "d");
 
-    ch.host(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": "someone-elses", "requestId": "a" } })).await;
+    ch.host(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": "someone-elses", "requestId": "a" } }))
+        .await;
     let r = ch.next_post().await;
     assert_eq!(r["type"], "zcc-accept-engagement-response");
     assert_eq!(r["data"]["status"], false);
@@ -128,7 +126,10 @@ async fn host_messages_are_parsed_on_the_server() {
     );
 
     // The host's answer to a contact search comes back validated, for display.
-    ch.host(json!({ "type": "zcc-contact-search-response", "data": { "id": 7, "name": "<img src=x onerror=alert(1)>" } })).await;
+    ch.host(
+        json!({ "type": "zcc-contact-search-response", "data": { "id": 7, "name": "<img src=x onerror=alert(1)>" } }),
+    )
+    .await;
     let r = ch.next().await.unwrap();
     assert_eq!(r["op"], "contact-search-result");
     assert_eq!(r["matches"][0]["id"], "7");
@@ -190,14 +191,9 @@ async fn sign_out_closes_the_channels_of_that_session() {
         op["status"]["statusCode"], "30",
         "the other window hears the agent went Offline"
     );
-    elsewhere
-        .send(json!({ "op": "set-status", "code": "1" }))
-        .await;
+    elsewhere.send(json!({ "op": "set-status", "code": "1" })).await;
     let op = elsewhere.until(|op| op["op"] == "status").await;
-    assert_eq!(
-        op["status"]["statusCode"], "1",
-        "the other session still works"
-    );
+    assert_eq!(op["status"]["statusCode"], "1", "the other session still works");
 }
 
 #[tokio::test]

@@ -62,10 +62,7 @@ impl TestServer {
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "sign-in of {email} failed");
-        r.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn admin(&self) -> String {
@@ -73,24 +70,17 @@ impl TestServer {
     }
 
     pub async fn channel(&self, token: &str) -> Channel {
-        let ws_url = format!(
-            "{}/api/v1/agent/channel",
-            self.url.replacen("http", "ws", 1)
-        );
+        let ws_url = format!("{}/api/v1/agent/channel", self.url.replacen("http", "ws", 1));
         let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
-        ws.send(Message::text(
-            json!({ "op": "hello", "token": token }).to_string(),
-        ))
-        .await
-        .unwrap();
+        ws.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
+            .await
+            .unwrap();
         Channel { ws }
     }
 }
 
 pub struct Channel {
-    pub ws: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    pub ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
 }
 
 impl Channel {
@@ -112,10 +102,7 @@ impl Channel {
     /// Skips ops until one matches.
     pub async fn until(&mut self, pick: impl Fn(&Value) -> bool) -> Value {
         loop {
-            let op = self
-                .next()
-                .await
-                .expect("channel closed before the expected op");
+            let op = self.next().await.expect("channel closed before the expected op");
             if pick(&op) {
                 return op;
             }

@@ -27,28 +27,16 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn start(dir: &std::path::Path, port: u16, demo_port: u16) -> Server {
     let url = format!("http://127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_callbar"))
         .args(["--data-dir", dir.to_str().unwrap()])
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            &url,
-        ])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--public-url", &url])
         .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])
-        .args([
-            "--demo-public-url",
-            &format!("http://127.0.0.1:{demo_port}"),
-        ])
+        .args(["--demo-public-url", &format!("http://127.0.0.1:{demo_port}")])
         .env("CALLBAR_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -77,11 +65,9 @@ async fn sign_in(http: &reqwest::Client, url: &str, email: &str, password: &str)
 async fn channel(url: &str, token: &str) -> Channel {
     let ws = format!("{}/api/v1/agent/channel", url.replacen("http", "ws", 1));
     let (mut ws, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
-    ws.send(Message::text(
-        json!({ "op": "hello", "token": token }).to_string(),
-    ))
-    .await
-    .unwrap();
+    ws.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
+        .await
+        .unwrap();
     Channel { ws }
 }
 
@@ -131,14 +117,11 @@ async fn sigkill_mid_engagement_loses_nothing() {
     let live = live["engagementId"].as_str().unwrap().to_owned();
     ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["state"] == "ringing")
         .await;
-    ch.send(json!({ "op": "accept", "engagementId": live }))
-        .await;
+    ch.send(json!({ "op": "accept", "engagementId": live })).await;
     ch.send(json!({ "op": "add-note", "engagementId": live, "note": "before the crash" }))
         .await;
-    ch.until(|op| {
-        op["op"] == "engagements" && op["engagements"][0]["notes"][0] == "before the crash"
-    })
-    .await;
+    ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["notes"][0] == "before the crash")
+        .await;
     // Grace is offline: this one waits in the queue for her.
     let queued: Value = create("Queued when the server dies", Some("grace@example.com"))
         .await

@@ -19,10 +19,7 @@ async fn api_token(s: &TestServer) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let token = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("cbt_"));
     token
 }
@@ -73,9 +70,7 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert_eq!(created["offeredTo"], ada.as_str());
     let id = created["engagementId"].as_str().unwrap().to_owned();
 
-    let ringing = ch
-        .until(|op| post_of(op, "zcc-work-item-ringing").is_some())
-        .await;
+    let ringing = ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
     let ringing = &ringing["message"]["data"];
     assert_eq!(ringing["engagementId"], id.as_str());
     assert_eq!(ringing["subject"], "Refund order 42");
@@ -96,14 +91,10 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
         .await
         .unwrap();
     assert_eq!(shown["offerReason"]["strategy"], "longestIdle");
-    assert!(
-        shown["offerReason"]["capacityLeftOnChannel"].is_number(),
-        "{shown}"
-    );
+    assert!(shown["offerReason"]["capacityLeftOnChannel"].is_number(), "{shown}");
 
     ch.send(json!({ "op": "accept", "engagementId": id })).await;
-    ch.until(|op| post_of(op, "zcc-work-item-started").is_some())
-        .await;
+    ch.until(|op| post_of(op, "zcc-work-item-started").is_some()).await;
     let occupied = ch
         .until(|op| post_of(op, "zcc-agent-status-notification").is_some())
         .await;
@@ -130,13 +121,9 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
         .until(|op| post_of(op, "zcc-engagement-status-response").is_some())
         .await;
     assert_eq!(status["message"]["data"]["active"][0]["state"], "connected");
-    ch.host(
-        json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "v" } }),
-    )
-    .await;
-    let vars = ch
-        .until(|op| post_of(op, "zcc-get-variables-response").is_some())
+    ch.host(json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "v" } }))
         .await;
+    let vars = ch.until(|op| post_of(op, "zcc-get-variables-response").is_some()).await;
     let names: Vec<&str> = vars["message"]["data"]["variables"]
         .as_array()
         .unwrap()
@@ -153,13 +140,12 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     ch.send(json!({ "op": "add-note", "engagementId": id, "note": "Customer notified" }))
         .await;
     ch.send(json!({ "op": "end", "engagementId": id })).await;
-    let ended = ch
-        .until(|op| post_of(op, "zcc-work-item-ended").is_some())
-        .await;
+    let ended = ch.until(|op| post_of(op, "zcc-work-item-ended").is_some()).await;
     assert_eq!(ended["message"]["data"]["engagementId"], id.as_str());
 
     // The host picks the disposition and closes wrap-up.
-    ch.host(json!({ "type": "zcc-get-disposition-codes", "data": { "engagementId": id, "requestId": "d" } })).await;
+    ch.host(json!({ "type": "zcc-get-disposition-codes", "data": { "engagementId": id, "requestId": "d" } }))
+        .await;
     let codes = ch
         .until(|op| post_of(op, "zcc-get-disposition-codes-response").is_some())
         .await;
@@ -177,7 +163,8 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
         .until(|op| post_of(op, "zcc-set-engagement-disposition-response").is_some())
         .await;
     assert_eq!(set["message"]["data"]["status"], true);
-    ch.host(json!({ "type": "zcc-close-engagement-wrapup", "data": { "engagementId": id, "requestId": "cw" } })).await;
+    ch.host(json!({ "type": "zcc-close-engagement-wrapup", "data": { "engagementId": id, "requestId": "cw" } }))
+        .await;
     let closed = ch
         .until(|op| post_of(op, "zcc-close-engagement-wrapup-response").is_some())
         .await;
@@ -216,10 +203,7 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert_eq!(record["agentName"], "Ada Lovelace");
     assert_eq!(record["agentExtension"], "1001");
     assert_eq!(record["dispositionCode"], "Resolved");
-    assert_eq!(
-        record["notes"],
-        json!(["Refund approved", "Customer notified"])
-    );
+    assert_eq!(record["notes"], json!(["Refund approved", "Customer notified"]));
     assert!(record["callStartTime"].as_str().unwrap().ends_with('Z'));
     assert!(record["callDuration"].as_str().unwrap().contains(':'));
     assert_eq!(m[3]["data"]["engagementId"], id.as_str());
@@ -235,12 +219,8 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     let token = s.sign_in("ada@example.com", "callbar-demo").await;
     let mut again = s.channel(&token).await;
     again.until(|op| op["op"] == "queue-stats").await;
-    again
-        .send(json!({ "op": "set-status", "code": "21" }))
-        .await;
-    let next = again
-        .until(|op| op["op"] == "status" || op["op"] == "deliver")
-        .await;
+    again.send(json!({ "op": "set-status", "code": "21" })).await;
+    let next = again.until(|op| op["op"] == "status" || op["op"] == "deliver").await;
     assert_eq!(next["op"], "status", "nothing is delivered twice");
 }
 
@@ -259,8 +239,7 @@ async fn an_unconfirmed_call_log_is_delivered_again_on_reconnect() {
         .as_str()
         .unwrap()
         .to_owned();
-    ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some())
-        .await;
+    ch.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
     for op in ["accept", "end", "close-wrap-up"] {
         ch.send(json!({ "op": op, "engagementId": id })).await;
     }
@@ -288,10 +267,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
             json!({ "queue": "Back Office", "subject": "x", "priority": "high" }),
             "priority",
         ),
-        (
-            json!({ "queue": "Voice Support", "subject": "x" }),
-            "not work items",
-        ),
+        (json!({ "queue": "Voice Support", "subject": "x" }), "not work items"),
         (
             json!({ "queue": "Back Office", "subject": "x", "channel": "voice" }),
             "voice",
@@ -312,30 +288,13 @@ async fn bad_input_is_explained_and_changes_nothing() {
         let r = create(&s, &token, body.clone()).await;
         assert_eq!(r.status(), 400, "{body}");
         let e: Value = r.json().await.unwrap();
-        assert!(
-            e["error"]["message"].as_str().unwrap().contains(says),
-            "{body}: {e}"
-        );
+        assert!(e["error"]["message"].as_str().unwrap().contains(says), "{body}: {e}");
     }
-    let r = create(
-        &s,
-        "cbt_not-a-token",
-        json!({ "queue": "Back Office", "subject": "x" }),
-    )
-    .await;
+    let r = create(&s, "cbt_not-a-token", json!({ "queue": "Back Office", "subject": "x" })).await;
     assert_eq!(r.status(), 401);
     let agent_session = s.sign_in("ada@example.com", "callbar-demo").await;
-    let r = create(
-        &s,
-        &agent_session,
-        json!({ "queue": "Back Office", "subject": "x" }),
-    )
-    .await;
-    assert_eq!(
-        r.status(),
-        403,
-        "agents do not create work items through the API"
-    );
+    let r = create(&s, &agent_session, json!({ "queue": "Back Office", "subject": "x" })).await;
+    assert_eq!(r.status(), 403, "agents do not create work items through the API");
 
     let list: Value = s
         .http
@@ -360,28 +319,23 @@ async fn bad_input_is_explained_and_changes_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    ada.until(|op| post_of(op, "zcc-work-item-ringing").is_some())
-        .await;
-    grace
-        .send(json!({ "op": "accept", "engagementId": id }))
-        .await;
+    ada.until(|op| post_of(op, "zcc-work-item-ringing").is_some()).await;
+    grace.send(json!({ "op": "accept", "engagementId": id })).await;
     let problem = grace.until(|op| op["op"] == "problem").await;
     assert!(
-        problem["message"]
-            .as_str()
-            .unwrap()
-            .contains("belongs to you"),
+        problem["message"].as_str().unwrap().contains("belongs to you"),
         "{problem}"
     );
-    grace.host(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": id, "requestId": "x" } })).await;
+    grace
+        .host(json!({ "type": "zcc-accept-engagement", "data": { "engagementId": id, "requestId": "x" } }))
+        .await;
     let refused = grace
         .until(|op| post_of(op, "zcc-accept-engagement-response").is_some())
         .await;
-    assert_eq!(
-        refused["message"]["data"]["errorCode"],
-        "engagement-not-found"
-    );
-    grace.host(json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "y" } })).await;
+    assert_eq!(refused["message"]["data"]["errorCode"], "engagement-not-found");
+    grace
+        .host(json!({ "type": "zcc-get-variables", "data": { "engagementId": id, "requestId": "y" } }))
+        .await;
     let refused = grace
         .until(|op| post_of(op, "zcc-get-variables-response").is_some())
         .await;
@@ -400,24 +354,16 @@ async fn bad_input_is_explained_and_changes_nothing() {
     assert_eq!(shown["state"]["agent"], ada_id(&s).await);
 
     // A wrong disposition and a note too long are refused.
-    ada.send(json!({ "op": "accept", "engagementId": id }))
-        .await;
-    ada.until(|op| post_of(op, "zcc-work-item-started").is_some())
-        .await;
+    ada.send(json!({ "op": "accept", "engagementId": id })).await;
+    ada.until(|op| post_of(op, "zcc-work-item-started").is_some()).await;
     ada.send(json!({ "op": "set-disposition", "engagementId": id, "dispositionId": "nope" }))
         .await;
     let problem = ada.until(|op| op["op"] == "problem").await;
-    assert!(
-        problem["message"].as_str().unwrap().contains("nope"),
-        "{problem}"
-    );
+    assert!(problem["message"].as_str().unwrap().contains("nope"), "{problem}");
     ada.send(json!({ "op": "add-note", "engagementId": id, "note": "x".repeat(5000) }))
         .await;
     let problem = ada.until(|op| op["op"] == "problem").await;
-    assert!(
-        problem["message"].as_str().unwrap().contains("4000"),
-        "{problem}"
-    );
+    assert!(problem["message"].as_str().unwrap().contains("4000"), "{problem}");
 
     // Cancelling a live engagement is refused with its state.
     let r = s
@@ -464,12 +410,7 @@ async fn supervisors_see_queue_statistics_move() {
         5,
         "supervisors see every queue"
     );
-    create(
-        &s,
-        &token,
-        json!({ "queue": "Back Office", "subject": "Waiting" }),
-    )
-    .await;
+    create(&s, &token, json!({ "queue": "Back Office", "subject": "Waiting" })).await;
     let started = std::time::Instant::now();
     let moved = ch
         .until(|op| {
@@ -493,4 +434,78 @@ async fn supervisors_see_queue_statistics_move() {
         .unwrap()
         .clone();
     assert_eq!(q["offline"], 2, "both demo agents are offline");
+}
+
+#[tokio::test]
+async fn the_host_links_the_customer_and_the_screen_pops_follow_zoom() {
+    let s = TestServer::start().await;
+    let token = api_token(&s).await;
+    let (mut ch, _) = ready_agent(&s, "ada@example.com").await;
+    ch.host(json!({ "type": "zcc-init-config-response", "data": { "phone": { "screenPopEvent": "RINGING" } } }))
+        .await;
+
+    // One match: popped at once with the customer's email as id; linked into the call log.
+    let r = create(
+        &s,
+        &token,
+        json!({ "queue": "Back Office", "subject": "One match", "customer": { "email": "pat@example.com" } }),
+    )
+    .await;
+    let one = r.json::<Value>().await.unwrap()["engagementId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ask = ch.until(|op| post_of(op, "zcc-incomingEmail-request").is_some()).await;
+    assert_eq!(
+        ask["message"]["data"],
+        json!({ "email": "pat@example.com", "engagementId": one, "channel": "work_item" })
+    );
+    ch.host(json!({ "type": "zcc-incomingEmail-response",
+        "data": [{ "id": "C-1", "name": "Pat Doe", "email": "pat@example.com", "entity": "contact" }] }))
+        .await;
+    let pop = ch.until(|op| post_of(op, "zcc-screen-pop").is_some()).await;
+    assert_eq!(
+        pop["message"]["data"],
+        json!({ "id": "pat@example.com", "engagementId": one })
+    );
+    for op in ["accept", "end", "close-wrap-up"] {
+        ch.send(json!({ "op": op, "engagementId": one })).await;
+    }
+    let deliver = ch.until(|op| op["op"] == "deliver").await;
+    let log = deliver["messages"].as_array().unwrap().last().unwrap()["data"].clone();
+    assert_eq!(log["user"]["id"], "C-1");
+    assert_eq!(log["relateTo"], "contact");
+    ch.send(json!({ "op": "delivered", "outboxId": deliver["outboxId"] }))
+        .await;
+
+    // Several matches: the agent picks; the pop carries the record's id.
+    let r = create(
+        &s,
+        &token,
+        json!({ "queue": "Back Office", "subject": "Two matches", "customer": { "email": "garcia@example.com" } }),
+    )
+    .await;
+    let two = r.json::<Value>().await.unwrap()["engagementId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ch.until(|op| post_of(op, "zcc-incomingEmail-request").is_some()).await;
+    ch.host(json!({ "type": "zcc-incomingEmail-response", "data": [
+        { "id": "C-3", "name": "Maria Garcia", "entity": "contact" },
+        { "id": "L-2", "name": "Luis Garcia", "entity": "lead" } ] }))
+        .await;
+    let view = ch
+        .until(|op| {
+            op["op"] == "engagements" && op["engagements"][0]["matches"].as_array().is_some_and(|m| m.len() == 2)
+        })
+        .await;
+    assert!(view["engagements"][0].get("contact").is_none());
+    ch.send(json!({ "op": "pick-contact", "engagementId": two, "contactId": "L-2" }))
+        .await;
+    let pop = ch.until(|op| post_of(op, "zcc-screen-pop").is_some()).await;
+    assert_eq!(pop["message"]["data"], json!({ "id": "L-2", "engagementId": two }));
+    ch.send(json!({ "op": "pick-contact", "engagementId": two, "contactId": "X-9" }))
+        .await;
+    let problem = ch.until(|op| op["op"] == "problem").await;
+    assert!(problem["message"].as_str().unwrap().contains("X-9"));
 }

@@ -4,8 +4,8 @@ use callbar_protocol::Channel;
 
 use super::{World, is_offered_to, offer, offers, queue};
 use crate::{
-    AbandonReason, AgentStatus, CallOutcome, Command, EndedBy, EngagementState, EngineError,
-    MaxWait, MaxWaitOutcome, NewEngagement, OfferEndReason, Output, QueueConfig,
+    AbandonReason, AgentStatus, CallOutcome, Command, EndedBy, EngagementState, EngineError, MaxWait, MaxWaitOutcome,
+    NewEngagement, OfferEndReason, Output, QueueConfig,
 };
 
 fn overflowing(after_ms: i64, to: &str) -> QueueConfig {
@@ -58,9 +58,7 @@ fn maximum_wait_without_overflow_abandons_with_a_call_log() {
     w.queue("q", abandoning(10_000));
     w.create("e", "q");
     let out = w.advance_to(10_000);
-    let Some(Output::Abandoned {
-        reason, call_log, ..
-    }) = out.iter().find(|o| matches!(o, Output::Abandoned { .. }))
+    let Some(Output::Abandoned { reason, call_log, .. }) = out.iter().find(|o| matches!(o, Output::Abandoned { .. }))
     else {
         panic!("no Abandoned in {out:?}")
     };
@@ -71,10 +69,7 @@ fn maximum_wait_without_overflow_abandons_with_a_call_log() {
             reason: AbandonReason::MaxWait
         }
     );
-    assert_eq!(
-        (call_log.agent_id.as_deref(), call_log.closed_at),
-        (None, 10_000)
-    );
+    assert_eq!((call_log.agent_id.as_deref(), call_log.closed_at), (None, 10_000));
     assert!(w.order("q").is_empty());
     assert_eq!(w.engine.next_deadline(), None);
 }
@@ -94,20 +89,14 @@ fn maximum_wait_running_out_during_an_offer_applies_when_the_offer_fails() {
     w.create("rejected", "front");
     w.now = 5_000;
     w.ready("a");
-    assert!(
-        w.advance_to(12_000).is_empty(),
-        "nothing happens while both ring"
-    );
+    assert!(w.advance_to(12_000).is_empty(), "nothing happens while both ring");
     w.accept("a", "accepted");
     assert!(
         matches!(w.state("accepted"), EngagementState::Live { .. }),
         "the offer could still be accepted"
     );
     let out = w.reject("a", "rejected");
-    assert!(
-        out.iter().any(|o| matches!(o, Output::Overflowed { .. })),
-        "{out:?}"
-    );
+    assert!(out.iter().any(|o| matches!(o, Output::Overflowed { .. })), "{out:?}");
     assert_eq!(w.engagement("rejected").queue_id, "backup");
 }
 
@@ -116,9 +105,7 @@ fn customer_leaving_a_queued_engagement_abandons_it() {
     let mut w = World::new();
     w.queue("q", queue(Channel::Voice));
     w.create("e", "q");
-    let out = w.cmd(Command::CustomerLeft {
-        engagement: "e".into(),
-    });
+    let out = w.cmd(Command::CustomerLeft { engagement: "e".into() });
     assert!(matches!(
         &out[..],
         [Output::Abandoned {
@@ -137,9 +124,7 @@ fn customer_leaving_while_ringing_stops_the_ringing() {
     w.ready("a");
     w.create("e", "q");
     w.now = 3_000;
-    let out = w.cmd(Command::CustomerLeft {
-        engagement: "e".into(),
-    });
+    let out = w.cmd(Command::CustomerLeft { engagement: "e".into() });
     assert_eq!(
         out[0],
         Output::OfferEnded {
@@ -168,9 +153,7 @@ fn customer_leaving_a_live_engagement_starts_wrap_up() {
     w.ready("a");
     w.create("e", "q");
     w.accept("a", "e");
-    let out = w.cmd(Command::CustomerLeft {
-        engagement: "e".into(),
-    });
+    let out = w.cmd(Command::CustomerLeft { engagement: "e".into() });
     assert!(matches!(
         &out[0],
         Output::LiveEnded {
@@ -179,9 +162,7 @@ fn customer_leaving_a_live_engagement_starts_wrap_up() {
         }
     ));
     assert!(matches!(w.state("e"), EngagementState::WrapUp { .. }));
-    let again = w.try_cmd(Command::CustomerLeft {
-        engagement: "e".into(),
-    });
+    let again = w.try_cmd(Command::CustomerLeft { engagement: "e".into() });
     assert!(matches!(
         again,
         Err(EngineError::InvalidState {
@@ -391,14 +372,9 @@ fn unknown_ids_and_bad_input_are_refused_and_change_nothing() {
     }
     let no_reason = Command::SetAgentStatus {
         agent: "a".into(),
-        status: AgentStatus::NotReady {
-            code: String::new(),
-        },
+        status: AgentStatus::NotReady { code: String::new() },
     };
-    assert!(matches!(
-        w.try_cmd(no_reason),
-        Err(EngineError::InvalidInput(_))
-    ));
+    assert!(matches!(w.try_cmd(no_reason), Err(EngineError::InvalidInput(_))));
     let empty = w.try_cmd(Command::CreateEngagement(NewEngagement::new("", "q")));
     assert!(matches!(empty, Err(EngineError::InvalidInput(_))));
     let reserved = NewEngagement {
@@ -421,9 +397,7 @@ fn removing_an_agent_takes_back_offers_but_refuses_while_they_hold_work() {
     w.create("live", "q");
     w.accept("a", "live");
     w.create("ringing", "q");
-    let err = w
-        .try_cmd(Command::RemoveAgent { agent: "a".into() })
-        .unwrap_err();
+    let err = w.try_cmd(Command::RemoveAgent { agent: "a".into() }).unwrap_err();
     assert_eq!(
         err,
         EngineError::AgentBusy {

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use callbar_protocol::Channel;
 
 use crate::{
-    AgentConfig, AgentStatus, Capacity, Command, Engagement, EngagementState, Engine, EngineConfig,
-    EngineError, NewEngagement, Output, QueueConfig, ReportedStatus, SkillStep,
+    AgentConfig, AgentStatus, Capacity, Command, Engagement, EngagementState, Engine, EngineConfig, EngineError,
+    NewEngagement, Output, QueueConfig, ReportedStatus, SkillStep,
 };
 
 pub(crate) struct World {
@@ -55,8 +55,7 @@ impl World {
 
     pub fn cmd(&mut self, command: Command) -> Vec<Output> {
         let shown = format!("{command:?}");
-        self.try_cmd(command)
-            .unwrap_or_else(|e| panic!("{shown} refused: {e}"))
+        self.try_cmd(command).unwrap_or_else(|e| panic!("{shown} refused: {e}"))
     }
 
     /// Moves the clock to `t`, ticking at every deadline on the way; returns the outputs.
@@ -83,10 +82,7 @@ impl World {
     }
 
     pub fn queue(&mut self, id: &str, config: QueueConfig) {
-        self.cmd(Command::UpsertQueue {
-            id: id.into(),
-            config,
-        });
+        self.cmd(Command::UpsertQueue { id: id.into(), config });
     }
 
     /// Adds an agent serving `queues`, connected but Offline.
@@ -95,10 +91,7 @@ impl World {
     }
 
     pub fn agent_with(&mut self, id: &str, config: AgentConfig) {
-        self.cmd(Command::UpsertAgent {
-            id: id.into(),
-            config,
-        });
+        self.cmd(Command::UpsertAgent { id: id.into(), config });
         self.cmd(Command::AgentConnected { agent: id.into() });
     }
 
@@ -184,9 +177,7 @@ impl World {
 pub(crate) fn offers(out: &[Output]) -> Vec<(String, String)> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Offered {
-                engagement, agent, ..
-            } => Some((engagement.clone(), agent.clone())),
+            Output::Offered { engagement, agent, .. } => Some((engagement.clone(), agent.clone())),
             _ => None,
         })
         .collect()

@@ -53,12 +53,8 @@ fn commands_are_camel_case_json() {
     assert_eq!(json["targetAgent"], "a");
     let back: Command = serde_json::from_value(json).unwrap();
     assert_eq!(back, create);
-    let minimal: Command =
-        serde_json::from_str(r#"{"type":"createEngagement","id":"e","queue":"q"}"#).unwrap();
-    assert_eq!(
-        minimal,
-        Command::CreateEngagement(NewEngagement::new("e", "q"))
-    );
+    let minimal: Command = serde_json::from_str(r#"{"type":"createEngagement","id":"e","queue":"q"}"#).unwrap();
+    assert_eq!(minimal, Command::CreateEngagement(NewEngagement::new("e", "q")));
     let config: EngineConfig = serde_json::from_str(r#"{"missedOffersLimit": 5}"#).unwrap();
     assert_eq!(
         config,
@@ -94,10 +90,7 @@ fn a_restored_snapshot_behaves_like_the_original() {
             },
         ),
         (90_000, Command::Tick),
-        (
-            91_000,
-            Command::CreateEngagement(NewEngagement::new("late", "voice")),
-        ),
+        (91_000, Command::CreateEngagement(NewEngagement::new("late", "voice"))),
     ];
     for (at, command) in script {
         w.now = at;

@@ -120,35 +120,22 @@ fn skill_requirements_relax_step_by_step() {
     w.agent("fluent", &["q"], &[("spanish", 5)]);
     w.ready("novice");
     w.ready("fluent");
-    assert!(
-        offers(&w.create("e", "q")).is_empty(),
-        "step 0 wants spanish>=7"
-    );
+    assert!(offers(&w.create("e", "q")).is_empty(), "step 0 wants spanish>=7");
     assert!(offers(&w.advance_to(29_999)).is_empty());
     assert_eq!(
         offers(&w.advance_to(30_000)),
         offer("e", "fluent"),
         "step 1 wants spanish>=3"
     );
-    assert_eq!(
-        w.engagement("e").offer_reason.as_ref().unwrap().step,
-        Some(1)
-    );
+    assert_eq!(w.engagement("e").offer_reason.as_ref().unwrap().step, Some(1));
 
     // The novice gets one only at step 2, while the fluent agent is busy.
     w.accept("fluent", "e");
     w.create("e2", "q");
-    assert!(
-        offers(&w.advance_to(119_999))
-            .iter()
-            .all(|(e, _)| e != "e2")
-    );
+    assert!(offers(&w.advance_to(119_999)).iter().all(|(e, _)| e != "e2"));
     let out = w.advance_to(120_000);
     assert!(offers(&out).contains(&("e2".into(), "novice".into())));
-    assert_eq!(
-        w.engagement("e2").offer_reason.as_ref().unwrap().step,
-        Some(2)
-    );
+    assert_eq!(w.engagement("e2").offer_reason.as_ref().unwrap().step, Some(2));
 }
 
 #[test]
@@ -267,13 +254,7 @@ fn capacity_per_channel_limits_offers() {
     assert_eq!(offers(&out).len(), 3, "chat capacity is 3 by default");
     let capacities: Vec<u32> = ["c0", "c1", "c2"]
         .iter()
-        .map(|id| {
-            w.engagement(id)
-                .offer_reason
-                .as_ref()
-                .unwrap()
-                .capacity_left_on_channel
-        })
+        .map(|id| w.engagement(id).offer_reason.as_ref().unwrap().capacity_left_on_channel)
         .collect();
     assert_eq!(capacities, [3, 2, 1]);
     assert_eq!(w.order("chat"), ["c3"]);
@@ -295,10 +276,7 @@ fn voice_or_video_blocks_other_channels_while_offered_or_live() {
     );
     assert!(offers(&w.create("vid", "video")).is_empty(), "and video");
     w.accept("a", "call");
-    assert!(
-        w.order("chat").contains(&"chat1".to_owned()),
-        "a live call blocks chat"
-    );
+    assert!(w.order("chat").contains(&"chat1".to_owned()), "a live call blocks chat");
     // Ending the call frees the agent's attention; the wrap-up keeps only the voice slot.
     let out = w.end("a", "call");
     assert_eq!(
@@ -423,18 +401,12 @@ fn missed_offers_in_a_row_set_the_agent_not_ready() {
     let out = w.advance_to(1_000);
     assert_eq!(
         w.engine.agent("a").unwrap().status,
-        AgentStatus::NotReady {
-            code: "missed".into()
-        }
+        AgentStatus::NotReady { code: "missed".into() }
     );
     assert!(out.contains(&crate::Output::AgentStatus {
         agent: "a".into(),
-        status: crate::ReportedStatus::NotReady {
-            code: "missed".into()
-        },
-        chosen: AgentStatus::NotReady {
-            code: "missed".into()
-        },
+        status: crate::ReportedStatus::NotReady { code: "missed".into() },
+        chosen: AgentStatus::NotReady { code: "missed".into() },
     }));
     assert_eq!(w.order("q"), ["e1", "e2"]);
 }
@@ -452,9 +424,7 @@ fn a_status_the_engine_sets_is_announced_even_while_occupied() {
     w.accept("a", "live");
     w.create("missed", "q");
     let out = w.advance_to(20_000);
-    let missed = AgentStatus::NotReady {
-        code: "missed".into(),
-    };
+    let missed = AgentStatus::NotReady { code: "missed".into() };
     assert!(out.contains(&crate::Output::AgentStatus {
         agent: "a".into(),
         status: crate::ReportedStatus::Occupied,
@@ -463,9 +433,7 @@ fn a_status_the_engine_sets_is_announced_even_while_occupied() {
     let out = w.end("a", "live");
     assert!(out.contains(&crate::Output::AgentStatus {
         agent: "a".into(),
-        status: crate::ReportedStatus::NotReady {
-            code: "missed".into()
-        },
+        status: crate::ReportedStatus::NotReady { code: "missed".into() },
         chosen: missed,
     }));
 }
@@ -526,10 +494,7 @@ fn disconnected_agents_get_no_offers_and_lose_ringing_ones() {
     let out = w.cmd(Command::AgentConnected { agent: "a".into() });
     assert_eq!(
         offers(&out),
-        vec![
-            ("ringing".into(), "a".into()),
-            ("waiting".into(), "a".into())
-        ]
+        vec![("ringing".into(), "a".into()), ("waiting".into(), "a".into())]
     );
 }
 
@@ -549,11 +514,7 @@ fn leaving_ready_takes_offers_back() {
         }
     )));
     assert_eq!(w.order("q"), ["e"]);
-    assert_eq!(
-        w.engine.agent("a").unwrap().consecutive_missed,
-        0,
-        "not a miss"
-    );
+    assert_eq!(w.engine.agent("a").unwrap().consecutive_missed, 0, "not a miss");
 }
 
 #[test]

@@ -4,15 +4,11 @@ use callbar_protocol::Channel;
 
 use super::{World, profile, queue, step};
 use crate::{
-    AgentStatus, Capacity, Command, Disposition, EngineError, MaxWait, MaxWaitOutcome, QueueConfig,
-    QueueStats,
+    AgentStatus, Capacity, Command, Disposition, EngineError, MaxWait, MaxWaitOutcome, QueueConfig, QueueStats,
 };
 
 fn refused(w: &mut World, id: &str, config: QueueConfig) -> String {
-    match w.try_cmd(Command::UpsertQueue {
-        id: id.into(),
-        config,
-    }) {
+    match w.try_cmd(Command::UpsertQueue { id: id.into(), config }) {
         Err(EngineError::InvalidQueueConfig { problem, .. }) => problem,
         other => panic!("expected InvalidQueueConfig, got {other:?}"),
     }
@@ -21,10 +17,7 @@ fn refused(w: &mut World, id: &str, config: QueueConfig) -> String {
 #[test]
 fn skill_steps_must_relax() {
     let mut w = World::new();
-    let tighter = vec![
-        step(&[("spanish", 3)], Some(1_000)),
-        step(&[("spanish", 7)], None),
-    ];
+    let tighter = vec![step(&[("spanish", 3)], Some(1_000)), step(&[("spanish", 7)], None)];
     let problem = refused(
         &mut w,
         "q",
@@ -34,10 +27,7 @@ fn skill_steps_must_relax() {
         },
     );
     assert!(problem.contains("must relax step 0"), "{problem}");
-    let new_skill = vec![
-        step(&[("spanish", 3)], Some(1_000)),
-        step(&[("french", 1)], None),
-    ];
+    let new_skill = vec![step(&[("spanish", 3)], Some(1_000)), step(&[("french", 1)], None)];
     refused(
         &mut w,
         "q",
@@ -102,9 +92,7 @@ fn queue_settings_are_checked() {
         QueueConfig {
             max_wait: Some(MaxWait {
                 after_ms: 1,
-                then: MaxWaitOutcome::Overflow {
-                    queue: "chat".into(),
-                },
+                then: MaxWaitOutcome::Overflow { queue: "chat".into() },
             }),
             ..queue(Channel::Voice)
         },
@@ -115,9 +103,7 @@ fn queue_settings_are_checked() {
     let unknown = QueueConfig {
         max_wait: Some(MaxWait {
             after_ms: 1,
-            then: MaxWaitOutcome::Overflow {
-                queue: "nope".into(),
-            },
+            then: MaxWaitOutcome::Overflow { queue: "nope".into() },
         }),
         ..queue(Channel::Voice)
     };

@@ -4,8 +4,8 @@ use callbar_protocol::{Channel, Direction};
 
 use super::{World, queue};
 use crate::{
-    CONSUMER_EMAIL, CONSUMER_NAME, CallLog, CallOutcome, ClosedBy, Command, Customer, Disposition,
-    DispositionRef, EngagementState, EngineError, NewEngagement, Output, QueueConfig,
+    CONSUMER_EMAIL, CONSUMER_NAME, CallLog, CallOutcome, ClosedBy, Command, Customer, Disposition, DispositionRef,
+    EngagementState, EngineError, NewEngagement, Output, QueueConfig,
 };
 
 fn dispositions() -> Vec<Disposition> {
@@ -100,10 +100,7 @@ fn closing_emits_one_call_log_with_everything() {
             name: "Sold".into()
         })
     );
-    assert_eq!(
-        (log.queue_id.as_str(), log.queue_name.as_str()),
-        ("q", "Sales")
-    );
+    assert_eq!((log.queue_id.as_str(), log.queue_name.as_str()), ("q", "Sales"));
     assert_eq!(
         (log.agent_id.as_deref(), log.agent_name.as_deref()),
         (Some("a"), Some("Ada"))
@@ -123,12 +120,7 @@ fn closing_emits_one_call_log_with_everything() {
         ("+15550100", "+15550199", "Order 42")
     );
     assert_eq!(log.channel, Channel::Voice);
-    assert_eq!(
-        log.outcome,
-        CallOutcome::Closed {
-            by: ClosedBy::Agent
-        }
-    );
+    assert_eq!(log.outcome, CallOutcome::Closed { by: ClosedBy::Agent });
     assert_eq!(
         log.variables.get(CONSUMER_EMAIL).map(String::as_str),
         Some("grace@example.com")
@@ -139,13 +131,7 @@ fn closing_emits_one_call_log_with_everything() {
         agent: "a".into(),
         engagement: "e".into(),
     });
-    assert!(matches!(
-        again,
-        Err(EngineError::InvalidState {
-            state: "closed",
-            ..
-        })
-    ));
+    assert!(matches!(again, Err(EngineError::InvalidState { state: "closed", .. })));
 }
 
 #[test]
@@ -163,16 +149,8 @@ fn the_wrap_up_timer_closes_with_the_default_disposition() {
     let out = w.advance_to(40_000);
     let logs = closed_log(&out);
     assert_eq!(logs.len(), 1);
-    assert_eq!(
-        logs[0].outcome,
-        CallOutcome::Closed {
-            by: ClosedBy::Timer
-        }
-    );
-    assert_eq!(
-        logs[0].disposition.as_ref().map(|d| d.id.as_str()),
-        Some("none")
-    );
+    assert_eq!(logs[0].outcome, CallOutcome::Closed { by: ClosedBy::Timer });
+    assert_eq!(logs[0].disposition.as_ref().map(|d| d.id.as_str()), Some("none"));
     assert!(matches!(
         w.state("e"),
         EngagementState::Closed {
@@ -193,10 +171,7 @@ fn the_wrap_up_timer_keeps_the_agents_disposition() {
     });
     let out = w.advance_to(40_000);
     assert_eq!(
-        closed_log(&out)[0]
-            .disposition
-            .as_ref()
-            .map(|d| d.id.as_str()),
+        closed_log(&out)[0].disposition.as_ref().map(|d| d.id.as_str()),
         Some("sold")
     );
 }
@@ -206,10 +181,7 @@ fn without_a_wrap_up_timer_the_agent_closes() {
     let mut w = live(None);
     w.end("a", "e");
     assert_eq!(w.engine.next_deadline(), None);
-    assert!(matches!(
-        w.state("e"),
-        EngagementState::WrapUp { deadline: None, .. }
-    ));
+    assert!(matches!(w.state("e"), EngagementState::WrapUp { deadline: None, .. }));
 }
 
 #[test]
@@ -258,11 +230,7 @@ fn variables_combine_the_customer_and_custom_values() {
     let mut w = live(None);
     let vars = w.engagement("e").variables();
     assert_eq!(vars.get(CONSUMER_NAME).map(String::as_str), Some("Grace"));
-    assert_eq!(
-        vars.get("Consumer.phone"),
-        None,
-        "empty customer fields are left out"
-    );
+    assert_eq!(vars.get("Consumer.phone"), None, "empty customer fields are left out");
     // The API and the handling agent may set custom variables; nobody sets system ones.
     w.cmd(Command::SetVariable {
         engagement: "e".into(),
@@ -285,10 +253,7 @@ fn variables_combine_the_customer_and_custom_values() {
         }]
     );
     let vars = w.engagement("e").variables();
-    assert_eq!(
-        (vars["crm"].as_str(), vars["order"].as_str()),
-        ("acme", "43")
-    );
+    assert_eq!((vars["crm"].as_str(), vars["order"].as_str()), ("acme", "43"));
     let err = w.try_cmd(Command::SetVariable {
         engagement: "e".into(),
         agent: None,

@@ -27,12 +27,7 @@ pub struct Refusal {
     pub message: String,
 }
 
-pub async fn act(
-    state: &AppState,
-    agent: &str,
-    engagement: &str,
-    action: Action,
-) -> Result<(), Refusal> {
+pub async fn act(state: &AppState, agent: &str, engagement: &str, action: Action) -> Result<(), Refusal> {
     let (agent, engagement) = (agent.to_owned(), engagement.to_owned());
     let command = match action {
         Action::Accept => Command::Accept { agent, engagement },
@@ -69,16 +64,12 @@ pub fn refusal(e: RunError) -> Refusal {
         RunError::Refused(EngineError::UnknownEngagement(id))
         | RunError::Refused(EngineError::NotYourEngagement { engagement: id, .. }) => (
             ErrorCode::EngagementNotFound,
-            format!(
-                "no engagement {id:?} belongs to you; zcc-engagement-status-request lists yours"
-            ),
+            format!("no engagement {id:?} belongs to you; zcc-engagement-status-request lists yours"),
         ),
-        RunError::Refused(e @ EngineError::InvalidState { .. }) => {
-            (ErrorCode::InvalidState, e.to_string())
+        RunError::Refused(e @ EngineError::InvalidState { .. }) => (ErrorCode::InvalidState, e.to_string()),
+        RunError::Refused(e @ (EngineError::UnknownDisposition { .. } | EngineError::InvalidInput(_))) => {
+            (ErrorCode::InvalidInput, e.to_string())
         }
-        RunError::Refused(
-            e @ (EngineError::UnknownDisposition { .. } | EngineError::InvalidInput(_)),
-        ) => (ErrorCode::InvalidInput, e.to_string()),
         RunError::Refused(EngineError::UnknownAgent(_)) => (
             ErrorCode::NotAllowed,
             "only users with the agent role handle engagements".to_owned(),

@@ -36,11 +36,7 @@ const DISCONNECT_GRACE: Duration = Duration::from_secs(5);
 
 /// `GET /api/v1/agent/channel`. Browsers must come from the server's own origin (the
 /// embed); clients without an `Origin` header (tools, load tests) are allowed.
-pub async fn upgrade(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn upgrade(State(state): State<SharedState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     if let Some(origin) = headers.get(header::ORIGIN)
         && origin.as_bytes() != state.config.public_url.as_bytes()
     {
@@ -120,9 +116,7 @@ async fn run(socket: WebSocket, state: SharedState, cookie: Option<String>) {
         }
     };
     let user_id = auth.user.id.clone();
-    let registration = state
-        .agents
-        .register(&user_id, auth.user.role, auth.token_hash.clone());
+    let registration = state.agents.register(&user_id, auth.user.role, auth.token_hash.clone());
     let mut outbox = registration.outbox;
     state.metrics.agent_channels.inc();
     if registration.first {
@@ -159,10 +153,7 @@ async fn presence(state: &AppState, user_id: &str, connected: bool) {
     };
     match state.engine.run(command).await {
         Ok(_) | Err(RunError::Refused(EngineError::UnknownAgent(_))) => {}
-        Err(e) => tracing::warn!(
-            user = user_id,
-            "telling the engine about a channel failed: {e}"
-        ),
+        Err(e) => tracing::warn!(user = user_id, "telling the engine about a channel failed: {e}"),
     }
 }
 
@@ -193,6 +184,7 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
     };
     let agent = user.id.clone();
     let supervisor = user.role >= callbar_store::Role::Supervisor;
+    let lookups = state.lookups.clone();
     let (engagements, queues) = state
         .engine
         .query(move |engine, now| {
@@ -203,7 +195,7 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
             };
             queue_ids.sort();
             (
-                views::agent_engagements(engine, &agent),
+                views::agent_engagements(engine, &lookups, &agent),
                 views::queue_stats(engine, &queue_ids, now),
             )
         })
@@ -237,8 +229,7 @@ async fn relay(
     stream: &mut futures_util::stream::SplitStream<WebSocket>,
     outbox: &mut tokio::sync::mpsc::Receiver<ServerOp>,
 ) {
-    let expiry = Instant::now()
-        + Duration::from_millis((auth.expires_at - callbar_store::now_ms()).max(0) as u64);
+    let expiry = Instant::now() + Duration::from_millis((auth.expires_at - callbar_store::now_ms()).max(0) as u64);
     let mut ping = interval(PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
@@ -303,35 +294,18 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
         }],
         ClientOp::SetStatus { code } => match status::set(state, &auth.user.id, &code).await {
             Ok(_) => Vec::new(),
-            Err(e) => vec![ServerOp::Problem {
-                message: e.to_string(),
-            }],
+            Err(e) => vec![ServerOp::Problem { message: e.to_string() }],
         },
-        ClientOp::Accept { engagement_id } => {
-            engagement_op(state, auth, &engagement_id, Action::Accept).await
+        ClientOp::Accept { engagement_id } => engagement_op(state, auth, &engagement_id, Action::Accept).await,
+        ClientOp::Reject { engagement_id } => engagement_op(state, auth, &engagement_id, Action::Reject).await,
+        ClientOp::End { engagement_id } => engagement_op(state, auth, &engagement_id, Action::End).await,
+        ClientOp::AddNote { engagement_id, note } => {
+            engagement_op(state, auth, &engagement_id, Action::AddNote(note)).await
         }
-        ClientOp::Reject { engagement_id } => {
-            engagement_op(state, auth, &engagement_id, Action::Reject).await
-        }
-        ClientOp::End { engagement_id } => {
-            engagement_op(state, auth, &engagement_id, Action::End).await
-        }
-        ClientOp::AddNote {
-            engagement_id,
-            note,
-        } => engagement_op(state, auth, &engagement_id, Action::AddNote(note)).await,
         ClientOp::SetDisposition {
             engagement_id,
             disposition_id,
-        } => {
-            engagement_op(
-                state,
-                auth,
-                &engagement_id,
-                Action::SetDisposition(disposition_id),
-            )
-            .await
-        }
+        } => engagement_op(state, auth, &engagement_id, Action::SetDisposition(disposition_id)).await,
         ClientOp::CloseWrapUp { engagement_id } => {
             engagement_op(state, auth, &engagement_id, Action::CloseWrapUp).await
         }
@@ -344,10 +318,19 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
         | ClientOp::SetMute { .. }
         | ClientOp::SetHold { .. }
         | ClientOp::SetRecording { .. }
-        | ClientOp::SendDtmf { .. }
-        | ClientOp::PickContact { .. } => vec![ServerOp::Problem {
+        | ClientOp::SendDtmf { .. } => vec![ServerOp::Problem {
             message: "voice is not available on this server yet".into(),
         }],
+        ClientOp::PickContact {
+            engagement_id,
+            contact_id,
+        } => host::pick(state, &auth.user.id, &engagement_id, &contact_id)
+            .await
+            .unwrap_or_else(|e| {
+                vec![ServerOp::Problem {
+                    message: format!("linking the record failed: {e}"),
+                }]
+            }),
         ClientOp::Host { message } => {
             let replies = host::handle(state, auth, &message).await;
             let outcome = if replies.iter().any(host::is_rejection) {
@@ -361,12 +344,7 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
     }
 }
 
-async fn engagement_op(
-    state: &AppState,
-    auth: &Authenticated,
-    engagement: &str,
-    action: Action,
-) -> Vec<ServerOp> {
+async fn engagement_op(state: &AppState, auth: &Authenticated, engagement: &str, action: Action) -> Vec<ServerOp> {
     match actions::act(state, &auth.user.id, engagement, action).await {
         Ok(()) => Vec::new(),
         Err(refusal) => vec![ServerOp::Problem {

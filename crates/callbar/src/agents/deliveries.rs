@@ -23,10 +23,7 @@ pub struct Deliveries {
 
 impl Deliveries {
     /// Starts the writer; at shutdown it writes what is queued and ends.
-    pub fn spawn(
-        store: Arc<dyn Store>,
-        shutdown: CancellationToken,
-    ) -> (Deliveries, tokio::task::JoinHandle<()>) {
+    pub fn spawn(store: Arc<dyn Store>, shutdown: CancellationToken) -> (Deliveries, tokio::task::JoinHandle<()>) {
         let (tx, mut rx) = mpsc::unbounded_channel::<(i64, String)>();
         let task = tokio::spawn(async move {
             let mut batch = Vec::new();

@@ -6,14 +6,14 @@
 
 use callbar_protocol::channel::ServerOp;
 use callbar_protocol::{
-    AgentInfo, AgentStatusInfo, CommandResponse, DispositionCodesResponse, EmbedMessage,
-    EngagementStatusResponse, ErrorCode, HostMessage, RequestId, VariablesResponse, ZccError,
-    parse_host_message,
+    AgentInfo, AgentStatusInfo, CommandResponse, DispositionCodesResponse, EmbedMessage, EngagementStatusResponse,
+    ErrorCode, HostMessage, RequestId, ScreenPop, VariablesResponse, ZccError, parse_host_message,
 };
 use callbar_store::User;
 use serde_json::Value;
 
 use super::actions::{self, Action};
+use super::lookups::{LookupKind, Pop};
 use super::status::{self, StatusError};
 use crate::auth::Authenticated;
 use crate::engine::views;
@@ -21,11 +21,7 @@ use crate::state::AppState;
 use callbar_engine::{Engagement, Engine};
 
 /// The `zcc-agent-info-response` payload for a user.
-pub fn agent_info(
-    user: &User,
-    status: AgentStatusInfo,
-    request_id: Option<RequestId>,
-) -> AgentInfo {
+pub fn agent_info(user: &User, status: AgentStatusInfo, request_id: Option<RequestId>) -> AgentInfo {
     AgentInfo {
         request_id,
         agent_id: user.id.clone(),
@@ -71,11 +67,7 @@ pub async fn handle(state: &AppState, auth: &Authenticated, raw: &Value) -> Vec<
     }
 }
 
-async fn apply(
-    state: &AppState,
-    auth: &Authenticated,
-    message: HostMessage,
-) -> anyhow::Result<Vec<ServerOp>> {
+async fn apply(state: &AppState, auth: &Authenticated, message: HostMessage) -> anyhow::Result<Vec<ServerOp>> {
     use HostMessage as H;
     let user = &auth.user;
     Ok(match message {
@@ -90,12 +82,9 @@ async fn apply(
         H::AgentStatusSetRequest(ref req) => {
             let result = match status::set(state, &user.id, &req.id).await {
                 Ok(_) => CommandResponse::ok(req.request_id.clone(), None),
-                Err(StatusError::Invalid(why)) => CommandResponse::failed(
-                    req.request_id.clone(),
-                    None,
-                    ErrorCode::InvalidInput,
-                    why,
-                ),
+                Err(StatusError::Invalid(why)) => {
+                    CommandResponse::failed(req.request_id.clone(), None, ErrorCode::InvalidInput, why)
+                }
                 Err(StatusError::Unavailable(e)) => {
                     return Ok(post(message.failure(ErrorCode::Unavailable, e.to_string())));
                 }
@@ -109,22 +98,17 @@ async fn apply(
                 .engine
                 .query(move |engine, _| {
                     let mine = engine.agent_engagements(&agent).unwrap_or_default();
-                    let summaries: Vec<_> = mine
-                        .iter()
-                        .filter_map(|e| views::summary(engine, e))
-                        .collect();
+                    let summaries: Vec<_> = mine.iter().filter_map(|e| views::summary(engine, e)).collect();
                     summaries
                         .into_iter()
                         .partition(|s| s.state != callbar_protocol::EngagementState::Wrapup)
                 })
                 .await?;
-            post(EmbedMessage::EngagementStatusResponse(
-                EngagementStatusResponse {
-                    request_id: req.request_id,
-                    active,
-                    wrapup,
-                },
-            ))
+            post(EmbedMessage::EngagementStatusResponse(EngagementStatusResponse {
+                request_id: req.request_id,
+                active,
+                wrapup,
+            }))
         }
         H::GetDispositionCodes(ref req) => {
             let agent = user.id.clone();
@@ -132,33 +116,21 @@ async fn apply(
             let found = state
                 .engine
                 .query(move |engine, _| match engagement {
-                    Some(id) => {
-                        mine(engine, &agent, &id).map(|e| views::dispositions(engine, &e.queue_id))
-                    }
+                    Some(id) => mine(engine, &agent, &id).map(|e| views::dispositions(engine, &e.queue_id)),
                     None => {
                         let queues = engine
                             .agent(&agent)
                             .map(|a| a.config.queues.clone())
                             .unwrap_or_default();
-                        Some(
-                            queues
-                                .iter()
-                                .flat_map(|q| views::dispositions(engine, q))
-                                .collect(),
-                        )
+                        Some(queues.iter().flat_map(|q| views::dispositions(engine, q)).collect())
                     }
                 })
                 .await?;
             match found {
-                Some(dispositions) => post(EmbedMessage::GetDispositionCodesResponse(
-                    DispositionCodesResponse {
-                        result: CommandResponse::ok(
-                            req.request_id.clone(),
-                            req.engagement_id.clone(),
-                        ),
-                        dispositions,
-                    },
-                )),
+                Some(dispositions) => post(EmbedMessage::GetDispositionCodesResponse(DispositionCodesResponse {
+                    result: CommandResponse::ok(req.request_id.clone(), req.engagement_id.clone()),
+                    dispositions,
+                })),
                 None => post(not_yours(&message)),
             }
         }
@@ -170,10 +142,7 @@ async fn apply(
                 .await?;
             match found {
                 Some(variables) => post(EmbedMessage::GetVariablesResponse(VariablesResponse {
-                    result: CommandResponse::ok(
-                        req.request_id.clone(),
-                        Some(req.engagement_id.clone()),
-                    ),
+                    result: CommandResponse::ok(req.request_id.clone(), Some(req.engagement_id.clone())),
                     variables,
                 })),
                 None => post(not_yours(&message)),
@@ -182,36 +151,28 @@ async fn apply(
         H::ContactSearchResponse(matches) => {
             vec![ServerOp::ContactSearchResult { matches: matches.0 }]
         }
-        // Answers to lookups nothing is waiting for yet.
-        H::InitConfigResponse(_) | H::IncomingPhoneResponse(_) | H::IncomingEmailResponse(_) => {
+        H::InitConfigResponse(config) => {
+            let event = config.phone.as_ref().and_then(|p| p.screen_pop_event.as_deref());
+            state.lookups.configure(&user.id, event);
             Vec::new()
         }
+        H::IncomingPhoneResponse(matches) => answered(state, &user.id, LookupKind::Phone, matches.0).await?,
+        H::IncomingEmailResponse(matches) => answered(state, &user.id, LookupKind::Email, matches.0).await?,
         H::ClickToAct(_) => post(EmbedMessage::Error(ZccError::new(
             ErrorCode::Unavailable,
             "outbound calling needs a SIP trunk, and this server has none configured",
         ))),
-        H::AcceptEngagement(ref c) => {
-            act(state, user, &message, &c.engagement_id, Action::Accept).await
-        }
-        H::RejectEngagement(ref c) => {
-            act(state, user, &message, &c.engagement_id, Action::Reject).await
-        }
-        H::TerminateEngagement(ref c) => {
-            act(state, user, &message, &c.engagement_id, Action::End).await
-        }
-        H::CloseEngagementWrapup(ref c) => {
-            act(state, user, &message, &c.engagement_id, Action::CloseWrapUp).await
-        }
+        H::AcceptEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::Accept).await,
+        H::RejectEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::Reject).await,
+        H::TerminateEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::End).await,
+        H::CloseEngagementWrapup(ref c) => act(state, user, &message, &c.engagement_id, Action::CloseWrapUp).await,
         H::SetEngagementDisposition(ref c) => {
             let action = Action::SetDisposition(c.disposition_id.clone());
             act(state, user, &message, &c.engagement_id, action).await
         }
         // Audio controls, transfer and video need a voice or video engagement.
         ref command => {
-            let (agent, id) = (
-                user.id.clone(),
-                command.ids().1.unwrap_or_default().to_owned(),
-            );
+            let (agent, id) = (user.id.clone(), command.ids().1.unwrap_or_default().to_owned());
             let channel = state
                 .engine
                 .query(move |engine, _| mine(engine, &agent, &id).map(|e| e.channel))
@@ -220,10 +181,7 @@ async fn apply(
                 None => post(not_yours(command)),
                 Some(channel) => post(command.failure(
                     ErrorCode::InvalidState,
-                    format!(
-                        "{} is not available for a {channel} engagement",
-                        command.wire_type()
-                    ),
+                    format!("{} is not available for a {channel} engagement", command.wire_type()),
                 )),
             }
         }
@@ -232,9 +190,7 @@ async fn apply(
 
 /// The agent's own engagement (offered, live or in wrap-up), if `id` is one.
 fn mine<'e>(engine: &'e Engine, agent: &str, id: &str) -> Option<&'e Engagement> {
-    engine
-        .engagement(id)
-        .filter(|e| e.state.agent() == Some(agent))
+    engine.engagement(id).filter(|e| e.state.agent() == Some(agent))
 }
 
 fn not_yours(command: &HostMessage) -> EmbedMessage {
@@ -246,20 +202,12 @@ fn not_yours(command: &HostMessage) -> EmbedMessage {
 }
 
 /// An engagement command from the host: the same rules as the embed's buttons.
-async fn act(
-    state: &AppState,
-    user: &User,
-    command: &HostMessage,
-    engagement: &str,
-    action: Action,
-) -> Vec<ServerOp> {
+async fn act(state: &AppState, user: &User, command: &HostMessage, engagement: &str, action: Action) -> Vec<ServerOp> {
     match actions::act(state, &user.id, engagement, action).await {
         Ok(()) => {
             let (request_id, engagement_id) = command.ids();
             let ok = CommandResponse::ok(request_id.cloned(), engagement_id.map(str::to_owned));
-            let response_type = command
-                .response_type()
-                .expect("engagement commands have responses");
+            let response_type = command.response_type().expect("engagement commands have responses");
             let data = serde_json::to_value(ok).expect("responses serialize");
             match EmbedMessage::decode(response_type, data) {
                 Some(Ok(response)) => post(response),
@@ -268,4 +216,67 @@ async fn act(
         }
         Err(refusal) => post(command.failure(refusal.code, refusal.message)),
     }
+}
+
+/// The host answered a lookup: link the record, pop if due, show the matches.
+async fn answered(
+    state: &AppState,
+    agent: &str,
+    kind: LookupKind,
+    matches: Vec<callbar_protocol::ContactRecord>,
+) -> anyhow::Result<Vec<ServerOp>> {
+    let Some((engagement, pop)) = state.lookups.answered(agent, kind, matches) else {
+        tracing::debug!(agent, "a lookup answer nobody was waiting for");
+        return Ok(Vec::new());
+    };
+    if let Some(contact) = state.lookups.contact(&engagement) {
+        state
+            .store
+            .set_engagement_contact(&engagement, &serde_json::to_string(&contact)?)
+            .await?;
+    }
+    let mut ops = Vec::new();
+    if let Pop::Now(id) = pop {
+        ops.push(ServerOp::Post {
+            message: EmbedMessage::ScreenPop(ScreenPop {
+                id,
+                engagement_id: Some(engagement),
+            }),
+        });
+    }
+    ops.push(engagements_op(state, agent).await?);
+    Ok(ops)
+}
+
+/// The agent picked one of several matching records: link it and pop it.
+pub async fn pick(state: &AppState, agent: &str, engagement: &str, contact_id: &str) -> anyhow::Result<Vec<ServerOp>> {
+    let Some(contact) = state.lookups.pick(engagement, contact_id) else {
+        return Ok(vec![ServerOp::Problem {
+            message: format!("{contact_id:?} is not one of the records that matched engagement {engagement:?}"),
+        }]);
+    };
+    state
+        .store
+        .set_engagement_contact(engagement, &serde_json::to_string(&contact)?)
+        .await?;
+    let pop = ScreenPop {
+        id: contact.id.clone(),
+        engagement_id: Some(engagement.to_owned()),
+    };
+    Ok(vec![
+        ServerOp::Post {
+            message: EmbedMessage::ScreenPop(pop),
+        },
+        engagements_op(state, agent).await?,
+    ])
+}
+
+/// The agent's engagements as the embed shows them.
+pub async fn engagements_op(state: &AppState, agent: &str) -> anyhow::Result<ServerOp> {
+    let (lookups, agent) = (state.lookups.clone(), agent.to_owned());
+    let engagements = state
+        .engine
+        .query(move |engine, _| views::agent_engagements(engine, &lookups, &agent))
+        .await?;
+    Ok(ServerOp::Engagements { engagements })
 }

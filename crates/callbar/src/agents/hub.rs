@@ -161,12 +161,7 @@ impl AgentHub {
     /// Ends every channel opened with this session (sign-out).
     pub fn close_session(&self, token_hash: &[u8], reason: CloseReason, message: &str) {
         let inner = self.lock();
-        for c in inner
-            .conns
-            .values()
-            .flatten()
-            .filter(|c| c.token_hash == token_hash)
-        {
+        for c in inner.conns.values().flatten().filter(|c| c.token_hash == token_hash) {
             let _ = c.tx.try_send(closed(reason, message));
         }
     }
@@ -189,11 +184,7 @@ fn deliverable(c: &Conn, user_id: &str, op: ServerOp) -> bool {
     match c.tx.try_send(op) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
-            tracing::warn!(
-                user = user_id,
-                channel = c.id,
-                "agent channel stuck; closing it"
-            );
+            tracing::warn!(user = user_id, channel = c.id, "agent channel stuck; closing it");
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,

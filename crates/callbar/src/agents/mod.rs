@@ -6,6 +6,7 @@ mod channel;
 mod deliveries;
 mod host;
 mod hub;
+pub mod lookups;
 pub mod status;
 
 pub use channel::upgrade;

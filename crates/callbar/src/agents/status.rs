@@ -57,10 +57,7 @@ pub fn reason_options(reasons: &[StatusReason]) -> Vec<ReasonOption> {
 /// engagement is live), as chosen for everyone else.
 pub async fn current(state: &AppState, user_id: &str) -> Result<AgentStatusInfo, StatusError> {
     let id = user_id.to_owned();
-    let reported = state
-        .engine
-        .query(move |engine, _| engine.reported_status(&id))
-        .await?;
+    let reported = state.engine.query(move |engine, _| engine.reported_status(&id)).await?;
     let code = match reported {
         Some(r) => r.status_code().to_owned(),
         None => state
@@ -74,26 +71,14 @@ pub async fn current(state: &AppState, user_id: &str) -> Result<AgentStatusInfo,
 
 /// Sets the status the user chose. For agents the engine decides what is announced (it
 /// persists and announces through its effects); for others it is stored and announced here.
-pub async fn set(
-    state: &AppState,
-    user_id: &str,
-    code: &str,
-) -> Result<AgentStatusInfo, StatusError> {
+pub async fn set(state: &AppState, user_id: &str, code: &str) -> Result<AgentStatusInfo, StatusError> {
     let reasons = state.directory.reasons();
-    let allowed = code == status_code::READY
-        || code == status_code::OFFLINE
-        || reasons.iter().any(|r| r.code == code);
+    let allowed = code == status_code::READY || code == status_code::OFFLINE || reasons.iter().any(|r| r.code == code);
     if !allowed {
         let mut choices = vec!["\"1\" (Ready)".to_owned(), "\"30\" (Offline)".to_owned()];
-        choices.extend(
-            reasons
-                .iter()
-                .map(|r| format!("\"{}\" ({})", r.code, r.name)),
-        );
+        choices.extend(reasons.iter().map(|r| format!("\"{}\" ({})", r.code, r.name)));
         let why = match code {
-            status_code::OCCUPIED => {
-                "Occupied (\"3\") is set by the system while an engagement is handled".to_owned()
-            }
+            status_code::OCCUPIED => "Occupied (\"3\") is set by the system while an engagement is handled".to_owned(),
             status_code::NOT_READY => "Not Ready (\"2\") needs a reason".to_owned(),
             other => format!("status code {other:?} is unknown"),
         };
@@ -121,12 +106,7 @@ pub async fn set(
 
 /// Tells every channel of the user about their status.
 pub fn announce(state: &AppState, user_id: &str, status: &AgentStatusInfo) {
-    state.agents.send(
-        user_id,
-        ServerOp::Status {
-            status: status.clone(),
-        },
-    );
+    state.agents.send(user_id, ServerOp::Status { status: status.clone() });
     state.agents.send(
         user_id,
         ServerOp::Post {

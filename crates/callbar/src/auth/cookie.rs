@@ -67,24 +67,15 @@ mod tests {
     fn bearer_first_then_same_origin_cookie() {
         let cookie = format!("a=1; {SESSION_COOKIE}=cb_x; b=2");
         assert_eq!(
-            request_token(&headers(&[
-                ("authorization", "Bearer cb_y"),
-                ("cookie", &cookie)
-            ])),
+            request_token(&headers(&[("authorization", "Bearer cb_y"), ("cookie", &cookie)])),
             Some("cb_y")
         );
         assert_eq!(
-            request_token(&headers(&[
-                ("cookie", &cookie),
-                ("sec-fetch-site", "same-origin")
-            ])),
+            request_token(&headers(&[("cookie", &cookie), ("sec-fetch-site", "same-origin")])),
             Some("cb_x")
         );
         assert_eq!(
-            request_token(&headers(&[
-                ("cookie", &cookie),
-                ("sec-fetch-site", "cross-site")
-            ])),
+            request_token(&headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")])),
             None,
             "the host page cannot use it"
         );
@@ -111,11 +102,6 @@ mod tests {
         ] {
             assert!(v.contains(part), "{v}");
         }
-        assert!(
-            session_cookie(None, 60)
-                .to_str()
-                .unwrap()
-                .contains("Max-Age=0")
-        );
+        assert!(session_cookie(None, 60).to_str().unwrap().contains("Max-Age=0"));
     }
 }

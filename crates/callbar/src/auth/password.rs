@@ -10,14 +10,10 @@ pub const MAX_LEN: usize = 256;
 pub fn check_policy(password: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_LEN {
-        return Err(format!(
-            "the password must have at least {MIN_LEN} characters"
-        ));
+        return Err(format!("the password must have at least {MIN_LEN} characters"));
     }
     if n > MAX_LEN {
-        return Err(format!(
-            "the password must have at most {MAX_LEN} characters"
-        ));
+        return Err(format!("the password must have at most {MAX_LEN} characters"));
     }
     Ok(())
 }
@@ -25,8 +21,7 @@ pub fn check_policy(password: &str) -> Result<(), String> {
 /// Hashes a password with Argon2id and a random salt. Slow on purpose (tens of ms):
 /// call it from a blocking thread.
 pub fn hash(password: &str) -> String {
-    let salt = SaltString::encode_b64(&callbar_store::random_bytes::<16>())
-        .expect("16 bytes is a valid salt");
+    let salt = SaltString::encode_b64(&callbar_store::random_bytes::<16>()).expect("16 bytes is a valid salt");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("Argon2 with default parameters cannot fail")
@@ -36,11 +31,7 @@ pub fn hash(password: &str) -> String {
 /// Checks a password against a stored hash. A malformed hash never matches.
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -48,11 +39,7 @@ pub fn verify(password: &str, hash: &str) -> bool {
 /// answer takes as long as for a known email.
 pub fn decoy() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        hash(&String::from_utf8_lossy(
-            &callbar_store::random_bytes::<24>(),
-        ))
-    })
+    DECOY.get_or_init(|| hash(&String::from_utf8_lossy(&callbar_store::random_bytes::<24>())))
 }
 
 #[cfg(test)]

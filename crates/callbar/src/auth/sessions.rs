@@ -31,9 +31,7 @@ pub enum SignInError {
 /// Why a token was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error(
-        "Sign in first: this request needs `Authorization: Bearer <token>` from POST /api/v1/sessions."
-    )]
+    #[error("Sign in first: this request needs `Authorization: Bearer <token>` from POST /api/v1/sessions.")]
     Missing,
     #[error("The session is unknown or has ended. Sign in again.")]
     Invalid,
@@ -120,20 +118,12 @@ impl Sessions {
             return Err(AuthError::Invalid);
         }
         let token_hash = hash_token(token);
-        let session = self
-            .store
-            .session(&token_hash)
-            .await?
-            .ok_or(AuthError::Invalid)?;
+        let session = self.store.session(&token_hash).await?.ok_or(AuthError::Invalid)?;
         if session.expires_at <= now_ms() {
             self.store.delete_session(&token_hash).await?;
             return Err(AuthError::Expired);
         }
-        let user = self
-            .store
-            .user(&session.user_id)
-            .await?
-            .ok_or(AuthError::Invalid)?;
+        let user = self.store.user(&session.user_id).await?.ok_or(AuthError::Invalid)?;
         Ok(Authenticated {
             user,
             token_hash,

@@ -76,8 +76,7 @@ impl Throttle {
         let mut entries = self.entries.lock().expect("throttle lock");
         if entries.len() >= MAX_KEYS {
             entries.retain(|_, e| {
-                e.locked_until.is_some_and(|u| u > now)
-                    || e.failures.last().is_some_and(|t| now - *t < window)
+                e.locked_until.is_some_and(|u| u > now) || e.failures.last().is_some_and(|t| now - *t < window)
             });
         }
         let mut locked = None;
@@ -128,16 +127,9 @@ mod tests {
         assert!(t.check(&keys, start).is_ok());
         assert_eq!(t.failed(&keys, start), Some(Duration::from_secs(30)));
         let wait = t
-            .check(
-                &t.keys("ada@EXAMPLE.com", IP),
-                start + Duration::from_secs(10),
-            )
+            .check(&t.keys("ada@EXAMPLE.com", IP), start + Duration::from_secs(10))
             .unwrap_err();
-        assert_eq!(
-            wait,
-            Duration::from_secs(20),
-            "the email is compared without case"
-        );
+        assert_eq!(wait, Duration::from_secs(20), "the email is compared without case");
         assert!(t.check(&keys, start + Duration::from_secs(31)).is_ok());
     }
 

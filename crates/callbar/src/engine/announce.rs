@@ -6,21 +6,19 @@
 use callbar_engine::{CallLog, Engine, OfferEndReason, Output, ReportedStatus};
 use callbar_protocol::channel::ServerOp;
 use callbar_protocol::{
-    CallConnected, CallRinging, Channel, ChatRinging, EmbedMessage, EngagementEnded,
-    EngagementStarted, InboundNotConnected, InboundReason, SmsRinging, VideoRinging,
+    CallConnected, CallRinging, Channel, ChatRinging, EmbedMessage, EngagementEnded, EngagementStarted,
+    InboundNotConnected, InboundReason, IncomingEmailRequest, IncomingPhoneRequest, SmsRinging, VideoRinging,
     WorkItemRinging,
 };
 
+use crate::agents::lookups::LookupKind;
 use crate::agents::status;
 use crate::directory::Directory;
 
 /// Something to do once the commands are logged, in order.
 pub enum Effect {
     /// Post a protocol message to the agent's host.
-    Post {
-        agent: String,
-        message: EmbedMessage,
-    },
+    Post { agent: String, message: EmbedMessage },
     /// The agent's status changed: persist the chosen code, announce the reported one.
     Status {
         agent: String,
@@ -35,23 +33,42 @@ pub enum Effect {
     },
     /// The agent's engagements changed: send the embed its new list.
     Refresh { agent: String },
+    /// Ask the agent's host who the customer is (after recording the question).
+    Lookup {
+        agent: String,
+        kind: LookupKind,
+        engagement: String,
+        address: String,
+        message: EmbedMessage,
+    },
+    /// The engagement connected: a screen pop may be due.
+    Connected { agent: String, engagement: String },
+    /// The engagement is over: forget what was linked to it.
+    Finished { engagement: String },
 }
 
 pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
+    let post = |fx: &mut Vec<Effect>, agent: &str, message: Option<EmbedMessage>| {
+        if let Some(message) = message {
+            fx.push(Effect::Post {
+                agent: agent.to_owned(),
+                message,
+            });
+        }
+    };
+    let refresh = |fx: &mut Vec<Effect>, agent: &str| {
+        fx.push(Effect::Refresh {
+            agent: agent.to_owned(),
+        })
+    };
     for output in outputs {
         match output {
-            Output::Offered {
-                engagement, agent, ..
-            } => {
-                if let Some(message) = ringing(engine, engagement) {
-                    fx.push(Effect::Post {
-                        agent: agent.clone(),
-                        message,
-                    });
+            Output::Offered { engagement, agent, .. } => {
+                post(fx, agent, ringing(engine, engagement));
+                if let Some(lookup) = lookup(engine, agent, engagement) {
+                    fx.push(lookup);
                 }
-                fx.push(Effect::Refresh {
-                    agent: agent.clone(),
-                });
+                refresh(fx, agent);
             }
             Output::OfferEnded {
                 engagement,
@@ -60,90 +77,61 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
             } => {
                 let reason_code = match reason {
                     OfferEndReason::Rejected => InboundReason::AgentRejected,
-                    OfferEndReason::CustomerLeft | OfferEndReason::Cancelled => {
-                        InboundReason::CustomerHangup
-                    }
+                    OfferEndReason::CustomerLeft | OfferEndReason::Cancelled => InboundReason::CustomerHangup,
                     OfferEndReason::TimedOut
                     | OfferEndReason::AgentUnavailable
                     | OfferEndReason::AgentDisconnected
                     | OfferEndReason::AgentRemoved => InboundReason::Missed,
                 };
-                fx.push(Effect::Post {
-                    agent: agent.clone(),
-                    message: EmbedMessage::InboundNotConnected(InboundNotConnected {
-                        reason_code,
-                        message: reason_code.message().to_owned(),
-                        engagement_id: engagement.clone(),
-                    }),
+                let message = EmbedMessage::InboundNotConnected(InboundNotConnected {
+                    reason_code,
+                    message: reason_code.message().to_owned(),
+                    engagement_id: engagement.clone(),
                 });
-                fx.push(Effect::Refresh {
-                    agent: agent.clone(),
-                });
+                post(fx, agent, Some(message));
+                refresh(fx, agent);
             }
             Output::Accepted { engagement, agent } => {
-                if let Some(message) = started(engine, engagement) {
-                    fx.push(Effect::Post {
-                        agent: agent.clone(),
-                        message,
-                    });
-                }
-                fx.push(Effect::Refresh {
+                post(fx, agent, started(engine, engagement));
+                fx.push(Effect::Connected {
                     agent: agent.clone(),
+                    engagement: engagement.clone(),
                 });
+                refresh(fx, agent);
             }
-            Output::LiveEnded {
-                engagement, agent, ..
-            } => {
-                if let Some(message) = ended(engine, engagement) {
-                    fx.push(Effect::Post {
-                        agent: agent.clone(),
-                        message,
-                    });
-                }
-                fx.push(Effect::Refresh {
-                    agent: agent.clone(),
-                });
+            Output::LiveEnded { engagement, agent, .. } => {
+                post(fx, agent, ended(engine, engagement));
+                refresh(fx, agent);
             }
-            Output::NoteAdded { agent, .. } | Output::DispositionSet { agent, .. } => {
-                fx.push(Effect::Refresh {
-                    agent: agent.clone(),
-                });
-            }
+            Output::NoteAdded { agent, .. } | Output::DispositionSet { agent, .. } => refresh(fx, agent),
             Output::VariableSet { engagement, .. } => {
                 if let Some(agent) = engine.engagement(engagement).and_then(|e| e.state.agent()) {
-                    fx.push(Effect::Refresh {
-                        agent: agent.to_owned(),
-                    });
+                    refresh(fx, agent);
                 }
             }
-            Output::Closed {
-                engagement,
-                call_log,
-            } => {
+            Output::Closed { engagement, call_log } => {
                 if let Some(agent) = &call_log.agent_id {
                     fx.push(Effect::Outbox {
                         agent: agent.clone(),
                         engagement: engagement.clone(),
                         log: call_log.clone(),
                     });
-                    fx.push(Effect::Refresh {
-                        agent: agent.clone(),
-                    });
+                    refresh(fx, agent);
                 }
+                fx.push(Effect::Finished {
+                    engagement: engagement.clone(),
+                });
             }
-            Output::AgentStatus {
-                agent,
-                status,
-                chosen,
-            } => {
+            Output::Abandoned { engagement, .. } | Output::Cancelled { engagement } => {
+                fx.push(Effect::Finished {
+                    engagement: engagement.clone(),
+                });
+            }
+            Output::AgentStatus { agent, status, chosen } => {
                 let chosen = match chosen {
-                    callbar_engine::AgentStatus::Ready => {
-                        callbar_protocol::status_code::READY.to_owned()
-                    }
+                    callbar_engine::AgentStatus::Ready => callbar_protocol::status_code::READY.to_owned(),
                     callbar_engine::AgentStatus::NotReady { code } => code.clone(),
-                    callbar_engine::AgentStatus::Offline => {
-                        callbar_protocol::status_code::OFFLINE.to_owned()
-                    }
+                    callbar_engine::AgentStatus::Offline => callbar_protocol::status_code::OFFLINE.to_owned(),
                 };
                 fx.push(Effect::Status {
                     agent: agent.clone(),
@@ -151,14 +139,47 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
                     reported: status.clone(),
                 });
             }
-            // Queue movements and endings before anyone took the engagement show in the
-            // queue statistics; no agent holds them.
-            Output::Queued { .. }
-            | Output::Overflowed { .. }
-            | Output::Abandoned { .. }
-            | Output::Cancelled { .. } => {}
+            // Queue movements show in the queue statistics; no agent holds the engagement.
+            Output::Queued { .. } | Output::Overflowed { .. } => {}
         }
     }
+}
+
+/// The question to the host about an offered engagement's customer: by number for voice
+/// and SMS, by email for the rest (when one is known).
+fn lookup(engine: &Engine, agent: &str, id: &str) -> Option<Effect> {
+    let e = engine.engagement(id)?;
+    let (kind, address, message) = match e.channel {
+        Channel::Voice | Channel::Sms => {
+            let number = if e.customer.phone.is_empty() {
+                e.from.clone()
+            } else {
+                e.customer.phone.clone()
+            };
+            let message = EmbedMessage::IncomingPhoneRequest(IncomingPhoneRequest {
+                incoming_phone_number: number.clone(),
+                engagement_id: e.id.clone(),
+                channel: e.channel,
+            });
+            (LookupKind::Phone, number, message)
+        }
+        _ if !e.customer.email.is_empty() => {
+            let message = EmbedMessage::IncomingEmailRequest(IncomingEmailRequest {
+                email: e.customer.email.clone(),
+                engagement_id: e.id.clone(),
+                channel: e.channel,
+            });
+            (LookupKind::Email, e.customer.email.clone(), message)
+        }
+        _ => return None,
+    };
+    Some(Effect::Lookup {
+        agent: agent.to_owned(),
+        kind,
+        engagement: e.id.clone(),
+        address,
+        message,
+    })
 }
 
 /// The ringing message of an offered engagement, by channel.
@@ -256,9 +277,7 @@ fn ended(engine: &Engine, id: &str) -> Option<EmbedMessage> {
 pub fn status_ops(directory: &Directory, reported: &ReportedStatus) -> [ServerOp; 2] {
     let info = status::describe(reported.status_code(), &directory.reasons());
     [
-        ServerOp::Status {
-            status: info.clone(),
-        },
+        ServerOp::Status { status: info.clone() },
         ServerOp::Post {
             message: EmbedMessage::AgentStatusNotification(info),
         },

@@ -4,17 +4,12 @@
 
 use callbar_engine::CallLog;
 use callbar_protocol::{
-    AddNote, CallLogRecord, ContactRecord, Direction, EmbedMessage, EndPostEngagement,
-    PhoneCallLog, task_type,
+    AddNote, CallLogRecord, ContactRecord, Direction, EmbedMessage, EndPostEngagement, PhoneCallLog, task_type,
 };
 
 /// The messages for a closed engagement. `agent_extension` is the agent's extension,
 /// used as the agent-side number where the channel has none (everything but voice).
-pub fn messages(
-    log: &CallLog,
-    agent_extension: &str,
-    contact: Option<ContactRecord>,
-) -> Vec<EmbedMessage> {
+pub fn messages(log: &CallLog, agent_extension: &str, contact: Option<ContactRecord>) -> Vec<EmbedMessage> {
     let engagement_id = log.engagement_id.clone();
     let mut out: Vec<EmbedMessage> = log
         .notes
@@ -26,11 +21,7 @@ pub fn messages(
             })
         })
         .collect();
-    let disposition = log
-        .disposition
-        .as_ref()
-        .map(|d| d.name.clone())
-        .unwrap_or_default();
+    let disposition = log.disposition.as_ref().map(|d| d.name.clone()).unwrap_or_default();
     out.push(EmbedMessage::EndPostEngagement(EndPostEngagement {
         engagement_id: engagement_id.clone(),
         disposition_code: disposition.clone(),
@@ -66,10 +57,7 @@ pub fn messages(
     out.push(EmbedMessage::PhoneCallLog(Box::new(PhoneCallLog {
         object_record: record,
         engagement_id,
-        relate_to: contact
-            .as_ref()
-            .map(|c| c.entity.clone())
-            .unwrap_or_default(),
+        relate_to: contact.as_ref().map(|c| c.entity.clone()).unwrap_or_default(),
         user: contact.filter(|c| !c.name.is_empty()),
         channel_upgrade_info: None,
         smart_notes: None,

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use callbar_engine::{Command, Engine, EngineError, Output};
-use callbar_protocol::EmbedMessage;
 use callbar_protocol::channel::{QueueStatsView, ServerOp};
+use callbar_protocol::{EmbedMessage, ScreenPop};
 use callbar_store::{NewOutboxEntry, Store};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
@@ -21,6 +21,7 @@ use super::announce::{self, Effect};
 use super::recovery::{self, Organization};
 use super::{EngineHandle, Request, call_log, views};
 use crate::agents::AgentHub;
+use crate::agents::lookups::Lookups;
 use crate::directory::Directory;
 
 /// Commands taken from the queue at once, at most.
@@ -36,6 +37,7 @@ pub struct Parts {
     pub store: Arc<dyn Store>,
     pub hub: Arc<AgentHub>,
     pub directory: Arc<Directory>,
+    pub lookups: Arc<Lookups>,
     pub shutdown: CancellationToken,
 }
 
@@ -60,9 +62,7 @@ pub async fn spawn(
     let mut commands = recovery::sync_commands(&driver.engine, &org);
     for id in driver.engine.agent_ids() {
         if driver.engine.agent(id).is_some_and(|a| a.connected) {
-            commands.push(Command::AgentDisconnected {
-                agent: id.to_owned(),
-            });
+            commands.push(Command::AgentDisconnected { agent: id.to_owned() });
         }
     }
     let results = driver.process_commands(commands).await;
@@ -159,10 +159,7 @@ impl Driver {
 
     /// Applies commands (after any due timers), logs what changed the engine, then carries
     /// out the effects. Returns each command's result.
-    async fn process_commands(
-        &mut self,
-        commands: Vec<Command>,
-    ) -> Vec<Result<Vec<Output>, EngineError>> {
+    async fn process_commands(&mut self, commands: Vec<Command>) -> Vec<Result<Vec<Output>, EngineError>> {
         let now = self.clock();
         let mut log = Vec::new();
         let mut effects = Vec::new();
@@ -198,8 +195,7 @@ impl Driver {
                 }
             }
         }
-        self.carry_out(effects, outbox_ids.into_iter().zip(messages))
-            .await;
+        self.carry_out(effects, outbox_ids.into_iter().zip(messages)).await;
         if self.logged_since_snapshot >= SNAPSHOT_EVERY {
             self.snapshot().await;
         }
@@ -228,18 +224,14 @@ impl Driver {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Outbox {
-                    agent,
-                    engagement,
-                    log,
-                } => {
+                Effect::Outbox { agent, engagement, log } => {
                     let extension = self
                         .parts
                         .directory
                         .user(agent)
                         .map(|u| u.extension.clone())
                         .unwrap_or_default();
-                    let messages = call_log::messages(log, &extension, None);
+                    let messages = call_log::messages(log, &extension, self.parts.lookups.contact(engagement));
                     let entry = NewOutboxEntry {
                         engagement_id: engagement.clone(),
                         agent_id: agent.clone(),
@@ -252,15 +244,12 @@ impl Driver {
             .unzip()
     }
 
-    async fn carry_out(
-        &mut self,
-        effects: Vec<Effect>,
-        mut outbox: impl Iterator<Item = (i64, Vec<EmbedMessage>)>,
-    ) {
+    async fn carry_out(&mut self, effects: Vec<Effect>, mut outbox: impl Iterator<Item = (i64, Vec<EmbedMessage>)>) {
         let Parts {
             store,
             hub,
             directory,
+            lookups,
             ..
         } = &self.parts;
         let mut refresh = Vec::new();
@@ -272,10 +261,7 @@ impl Driver {
                     chosen,
                     reported,
                 } => {
-                    if directory
-                        .user(&agent)
-                        .is_some_and(|u| u.status_code != chosen)
-                    {
+                    if directory.user(&agent).is_some_and(|u| u.status_code != chosen) {
                         if let Err(e) = store.set_status_code(&agent, &chosen).await {
                             tracing::warn!(%agent, "storing the agent's status failed: {e}");
                         }
@@ -290,6 +276,31 @@ impl Driver {
                         hub.deliver(&agent, id, messages);
                     }
                 }
+                Effect::Lookup {
+                    agent,
+                    kind,
+                    engagement,
+                    address,
+                    message,
+                } => {
+                    lookups.asked(&agent, kind, &engagement, &address);
+                    hub.send(&agent, ServerOp::Post { message });
+                }
+                Effect::Connected { agent, engagement } => {
+                    if let Some(id) = lookups.connected(&engagement) {
+                        let pop = ScreenPop {
+                            id,
+                            engagement_id: Some(engagement),
+                        };
+                        hub.send(
+                            &agent,
+                            ServerOp::Post {
+                                message: EmbedMessage::ScreenPop(pop),
+                            },
+                        );
+                    }
+                }
+                Effect::Finished { engagement } => lookups.forget(&engagement),
                 Effect::Refresh { agent } => {
                     if !refresh.contains(&agent) {
                         refresh.push(agent);
@@ -298,7 +309,7 @@ impl Driver {
             }
         }
         for agent in refresh {
-            let engagements = views::agent_engagements(&self.engine, &agent);
+            let engagements = views::agent_engagements(&self.engine, lookups, &agent);
             hub.send(&agent, ServerOp::Engagements { engagements });
         }
     }
@@ -306,21 +317,14 @@ impl Driver {
     /// Recomputes queue statistics and pushes them when they changed.
     fn push_stats(&mut self) {
         let now = self.clock();
-        let mut queue_ids: Vec<String> = self
-            .engine
-            .queue_ids()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let mut queue_ids: Vec<String> = self.engine.queue_ids().into_iter().map(str::to_owned).collect();
         queue_ids.sort();
         let stats = views::queue_stats(&self.engine, &queue_ids, now);
         let unchanged = stats.len() == self.last_stats.len()
-            && stats.iter().zip(&self.last_stats).all(|(a, b)| {
-                QueueStatsView {
-                    at: b.at,
-                    ..a.clone()
-                } == *b
-            });
+            && stats
+                .iter()
+                .zip(&self.last_stats)
+                .all(|(a, b)| QueueStatsView { at: b.at, ..a.clone() } == *b);
         if unchanged {
             return;
         }

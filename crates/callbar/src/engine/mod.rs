@@ -85,10 +85,7 @@ impl EngineHandle {
         let query: Query = Box::new(move |engine, now| {
             let _ = reply.send(f(engine, now));
         });
-        self.tx
-            .send(Request::Query(query))
-            .await
-            .map_err(|_| EngineGone)?;
+        self.tx.send(Request::Query(query)).await.map_err(|_| EngineGone)?;
         rx.await.map_err(|_| EngineGone)
     }
 }

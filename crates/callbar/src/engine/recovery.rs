@@ -21,11 +21,7 @@ pub struct Rebuilt {
 /// dropped, except that every closed engagement is (idempotently) put in the outbox: if the
 /// process died between logging a close and recording its outbox entry, the entry is made
 /// now, with the same content.
-pub async fn rebuild(
-    store: &Arc<dyn Store>,
-    directory: &Directory,
-    config: EngineConfig,
-) -> anyhow::Result<Rebuilt> {
+pub async fn rebuild(store: &Arc<dyn Store>, directory: &Directory, config: EngineConfig) -> anyhow::Result<Rebuilt> {
     let (mut engine, mut last_seq, mut last_at) = match store.snapshot().await? {
         Some(s) => {
             let snapshot: Snapshot = serde_json::from_str(&s.state)?;
@@ -41,19 +37,11 @@ pub async fn rebuild(
         match engine.handle(entry.at, command) {
             Ok(outputs) => {
                 for output in outputs {
-                    if let Output::Closed {
-                        engagement,
-                        call_log,
-                    } = output
+                    if let Output::Closed { engagement, call_log } = output
                         && let Some(agent) = &call_log.agent_id
                     {
-                        let extension = directory
-                            .user(agent)
-                            .map(|u| u.extension.clone())
-                            .unwrap_or_default();
-                        let messages = serde_json::to_string(&call_log::messages(
-                            &call_log, &extension, None,
-                        ))?;
+                        let extension = directory.user(agent).map(|u| u.extension.clone()).unwrap_or_default();
+                        let messages = serde_json::to_string(&call_log::messages(&call_log, &extension, None))?;
                         store.add_outbox(&engagement, agent, &messages).await?;
                     }
                 }
@@ -126,9 +114,7 @@ pub fn sync_commands(engine: &Engine, org: &Organization) -> Vec<Command> {
     }
     for id in engine.agent_ids() {
         if !agents.iter().any(|u| u.id == id) {
-            commands.push(Command::RemoveAgent {
-                agent: id.to_owned(),
-            });
+            commands.push(Command::RemoveAgent { agent: id.to_owned() });
         }
     }
     commands
@@ -139,8 +125,6 @@ pub fn chosen_status(code: &str) -> AgentStatus {
     match code {
         status_code::READY => AgentStatus::Ready,
         status_code::OFFLINE | "" => AgentStatus::Offline,
-        other => AgentStatus::NotReady {
-            code: other.to_owned(),
-        },
+        other => AgentStatus::NotReady { code: other.to_owned() },
     }
 }

@@ -8,9 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use callbar_engine::{
-    AgentConfig, Capacity, Disposition, MaxWait, QueueConfig, SkillStep, Strategy,
-};
+use callbar_engine::{AgentConfig, Capacity, Disposition, MaxWait, QueueConfig, SkillStep, Strategy};
 use callbar_protocol::Channel;
 use callbar_store::{Queue, User};
 use serde::{Deserialize, Serialize};
@@ -155,9 +153,7 @@ mod tests {
             name: "Resolved".into(),
         };
         let c = queue_config(
-            &queue(
-                r#"{"strategy":"roundRobin","wrapUpMs":60000,"defaultDisposition":"d1","ringTimeoutMs":15000}"#,
-            ),
+            &queue(r#"{"strategy":"roundRobin","wrapUpMs":60000,"defaultDisposition":"d1","ringTimeoutMs":15000}"#),
             &[d],
         );
         assert_eq!(c.channel, Channel::WorkItem);

@@ -1,8 +1,7 @@
 //! The engine's state as the embed and the host see it.
 
-use callbar_engine::{
-    CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, Engagement, EngagementState as State, Engine,
-};
+use crate::agents::lookups::Lookups;
+use callbar_engine::{CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, Engagement, EngagementState as State, Engine};
 use callbar_protocol::channel::{EngagementView, QueueStatsView};
 use callbar_protocol::{Disposition, EngagementState, EngagementSummary, Variable, VariableKind};
 
@@ -67,8 +66,9 @@ pub fn variables(e: &Engagement) -> Vec<Variable> {
 }
 
 /// What the embed shows of one engagement of the agent.
-pub fn engagement(engine: &Engine, e: &Engagement) -> Option<EngagementView> {
+pub fn engagement(engine: &Engine, lookups: &Lookups, e: &Engagement) -> Option<EngagementView> {
     let state = state(e)?;
+    let (matches, contact) = lookups.view(&e.id);
     Some(EngagementView {
         engagement_id: e.id.clone(),
         channel: e.channel,
@@ -97,19 +97,19 @@ pub fn engagement(engine: &Engine, e: &Engagement) -> Option<EngagementView> {
         disposition_id: e.disposition.as_ref().map(|d| d.id.clone()),
         dispositions: dispositions(engine, &e.queue_id),
         variables: variables(e),
-        matches: Vec::new(),
-        contact: None,
+        matches,
+        contact,
         call: None,
     })
 }
 
 /// Every engagement the agent holds, oldest first.
-pub fn agent_engagements(engine: &Engine, agent: &str) -> Vec<EngagementView> {
+pub fn agent_engagements(engine: &Engine, lookups: &Lookups, agent: &str) -> Vec<EngagementView> {
     let mut list: Vec<EngagementView> = engine
         .agent_engagements(agent)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|e| engagement(engine, e))
+        .filter_map(|e| engagement(engine, lookups, e))
         .collect();
     list.sort_by_key(|v| v.create_ts);
     list

@@ -38,9 +38,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/queues", get(list_queues).post(add_queue))
         .route("/queues/{id}/dispositions", post(add_disposition))
         .route("/dispositions", get(list_dispositions))
-        .fallback(|| async {
-            ApiError::not_found("no such API route; the README lists the API under /api/v1/")
-        })
+        .fallback(|| async { ApiError::not_found("no such API route; the README lists the API under /api/v1/") })
 }
 
 type ApiResult<T = Json<Value>> = Result<T, ApiError>;
@@ -81,24 +79,13 @@ async fn sign_in(
 
 /// Signing out ends the session and sets the agent Offline, so nothing is offered to
 /// someone who left; every window of the agent hears of it before this one closes.
-async fn sign_out(
-    State(state): State<SharedState>,
-    Signed(auth): Signed,
-) -> ApiResult<impl IntoResponse> {
-    status::set(
-        &state,
-        &auth.user.id,
-        callbar_protocol::status_code::OFFLINE,
-    )
-    .await?;
+async fn sign_out(State(state): State<SharedState>, Signed(auth): Signed) -> ApiResult<impl IntoResponse> {
+    status::set(&state, &auth.user.id, callbar_protocol::status_code::OFFLINE).await?;
     state.sessions.sign_out(&auth).await?;
     state
         .agents
         .close_session(&auth.token_hash, CloseReason::SignedOut, "You signed out.");
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, session_cookie(None, 0))],
-    ))
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(None, 0))]))
 }
 
 async fn me(State(state): State<SharedState>, Signed(auth): Signed) -> ApiResult {
@@ -206,17 +193,13 @@ async fn remove_user(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     if admin.user.id == id {
-        return Err(ApiError::invalid(
-            "you cannot remove yourself; ask another admin",
-        ));
+        return Err(ApiError::invalid("you cannot remove yourself; ask another admin"));
     }
     state.store.delete_user(&id).await?;
     state.organization_changed().await?;
-    state.agents.close_user(
-        &id,
-        CloseReason::InvalidSession,
-        "Your account was removed.",
-    );
+    state
+        .agents
+        .close_user(&id, CloseReason::InvalidSession, "Your account was removed.");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -249,9 +232,7 @@ async fn remove_domain(
 }
 
 async fn list_reasons(State(state): State<SharedState>, Signed(_): Signed) -> ApiResult {
-    Ok(Json(
-        json!({ "reasons": state.store.status_reasons().await? }),
-    ))
+    Ok(Json(json!({ "reasons": state.store.status_reasons().await? })))
 }
 
 #[derive(Deserialize)]
@@ -308,9 +289,7 @@ async fn add_queue(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::invalid(
-            "a queue needs a name of 1 to 80 characters",
-        ));
+        return Err(ApiError::invalid("a queue needs a name of 1 to 80 characters"));
     }
     if callbar_protocol::Channel::parse(&b.channel).is_none() {
         return Err(ApiError::invalid(format!(
@@ -337,9 +316,7 @@ async fn add_disposition(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::invalid(
-            "a disposition needs a name of 1 to 80 characters",
-        ));
+        return Err(ApiError::invalid("a disposition needs a name of 1 to 80 characters"));
     }
     let d = state.store.add_disposition(&queue_id, name).await?;
     state.organization_changed().await?;
@@ -347,7 +324,5 @@ async fn add_disposition(
 }
 
 async fn list_dispositions(State(state): State<SharedState>, Signed(_): Signed) -> ApiResult {
-    Ok(Json(
-        json!({ "dispositions": state.store.dispositions().await? }),
-    ))
+    Ok(Json(json!({ "dispositions": state.store.dispositions().await? })))
 }

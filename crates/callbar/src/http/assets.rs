@@ -22,10 +22,9 @@ pub fn text(path: &str) -> Option<String> {
 
 /// Serves `web/<path>` if `path` starts with one of `allowed` folders.
 pub fn serve(path: &str, allowed: &[&str], request: &HeaderMap) -> Response {
-    let permitted = allowed.iter().any(|folder| {
-        path.strip_prefix(folder)
-            .is_some_and(|rest| rest.starts_with('/'))
-    });
+    let permitted = allowed
+        .iter()
+        .any(|folder| path.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/')));
     let file = if permitted && !path.contains("..") {
         Web::get(path)
     } else {
@@ -52,8 +51,7 @@ pub fn serve(path: &str, allowed: &[&str], request: &HeaderMap) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(mime.as_ref())
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {

@@ -83,18 +83,14 @@ fn check(body: &NewWorkItem) -> Result<(), ApiError> {
         }
     }
     if !body.customer.email.is_empty() && !body.customer.email.contains('@') {
-        return Err(ApiError::invalid(
-            "`customer.email` is not an email address",
-        ));
+        return Err(ApiError::invalid("`customer.email` is not an email address"));
     }
     if !body.customer.phone.is_empty() {
         callbar_protocol::normalize_phone(&body.customer.phone)
             .map_err(|e| ApiError::invalid(format!("`customer.phone`: {e}")))?;
     }
     if body.variables.len() > MAX_VARIABLES {
-        return Err(ApiError::invalid(format!(
-            "at most {MAX_VARIABLES} variables"
-        )));
+        return Err(ApiError::invalid(format!("at most {MAX_VARIABLES} variables")));
     }
     for (name, value) in &body.variables {
         check_variable(name, value)?;
@@ -168,9 +164,7 @@ async fn create(
         .await
         .map_err(engine_error)?;
     let offered_to = outputs.iter().find_map(|o| match o {
-        Output::Offered {
-            engagement, agent, ..
-        } if *engagement == id => Some(agent.clone()),
+        Output::Offered { engagement, agent, .. } if *engagement == id => Some(agent.clone()),
         _ => None,
     });
     tracing::debug!(engagement = %id, by = %who.name, queue = %queue.name, "work item created");
@@ -243,9 +237,7 @@ async fn cancel(
 ) -> Result<Json<Value>, ApiError> {
     state
         .engine
-        .run(Command::Cancel {
-            engagement: id.clone(),
-        })
+        .run(Command::Cancel { engagement: id.clone() })
         .await
         .map_err(engine_error)?;
     tracing::info!(engagement = %id, by = %who.name, "engagement cancelled");
@@ -278,9 +270,7 @@ async fn set_variable(
         })
         .await
         .map_err(engine_error)?;
-    Ok(Json(
-        json!({ "engagementId": id, "name": b.name, "value": b.value }),
-    ))
+    Ok(Json(json!({ "engagementId": id, "name": b.name, "value": b.value })))
 }
 
 fn check_variable(name: &str, value: &str) -> Result<(), ApiError> {
@@ -309,17 +299,11 @@ fn check_variable(name: &str, value: &str) -> Result<(), ApiError> {
 
 fn engine_error(e: RunError) -> ApiError {
     match e {
-        RunError::Refused(e @ EngineError::UnknownEngagement(_)) => {
-            ApiError::not_found(e.to_string())
-        }
+        RunError::Refused(e @ EngineError::UnknownEngagement(_)) => ApiError::not_found(e.to_string()),
         RunError::Refused(e @ EngineError::InvalidState { .. }) => {
             ApiError::new(StatusCode::CONFLICT, "invalid-state", e.to_string())
         }
         RunError::Refused(e) => ApiError::invalid(e.to_string()),
-        RunError::Gone(e) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            e.to_string(),
-        ),
+        RunError::Gone(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
     }
 }

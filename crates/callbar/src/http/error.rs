@@ -74,9 +74,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => ApiError::not_found(e.to_string()),
-            StoreError::Conflict(_) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
+            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             StoreError::Backend(_) => ApiError::internal(e),
         }
     }
@@ -96,11 +94,7 @@ impl From<StatusError> for ApiError {
         match e {
             StatusError::Invalid(m) => ApiError::invalid(m),
             StatusError::Store(s) => s.into(),
-            StatusError::Unavailable(e) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                e.to_string(),
-            ),
+            StatusError::Unavailable(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
         }
     }
 }
@@ -109,9 +103,7 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Store(s) => s.into(),
-            AuthError::Expired => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "session-expired", e.to_string())
-            }
+            AuthError::Expired => ApiError::new(StatusCode::UNAUTHORIZED, "session-expired", e.to_string()),
             _ => ApiError::new(StatusCode::UNAUTHORIZED, "not-authenticated", e.to_string()),
         }
     }
@@ -120,18 +112,10 @@ impl From<AuthError> for ApiError {
 impl From<SignInError> for ApiError {
     fn from(e: SignInError) -> Self {
         match e {
-            SignInError::Invalid => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid-credentials",
-                e.to_string(),
-            ),
+            SignInError::Invalid => ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", e.to_string()),
             SignInError::Throttled { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too-many-attempts",
-                    e.to_string(),
-                )
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", e.to_string())
             },
             SignInError::Store(s) => s.into(),
         }

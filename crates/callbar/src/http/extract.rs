@@ -67,9 +67,7 @@ impl FromRequestParts<SharedState> for Supervisor {
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
         let Signed(auth) = Signed::from_request_parts(parts, state).await?;
         if auth.user.role < Role::Supervisor {
-            return Err(ApiError::forbidden(
-                "this needs the supervisor or admin role",
-            ));
+            return Err(ApiError::forbidden("this needs the supervisor or admin role"));
         }
         Ok(Supervisor)
     }
@@ -89,11 +87,7 @@ impl FromRequestParts<SharedState> for Backoffice {
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
         let token = request_token(&parts.headers).ok_or(AuthError::Missing)?;
         if token.starts_with(API_TOKEN_PREFIX) {
-            return match state
-                .directory
-                .api_token(&state.store, &hash_token(token))
-                .await?
-            {
+            return match state.directory.api_token(&state.store, &hash_token(token)).await? {
                 Some(t) => Ok(Backoffice { name: t.name }),
                 None => Err(ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
@@ -108,9 +102,7 @@ impl FromRequestParts<SharedState> for Backoffice {
                 "this needs an API token, or the supervisor or admin role",
             ));
         }
-        Ok(Backoffice {
-            name: auth.user.email,
-        })
+        Ok(Backoffice { name: auth.user.email })
     }
 }
 

@@ -12,11 +12,7 @@ pub async fn healthz(State(state): State<SharedState>) -> Response {
         Ok(_) => "ok\n".into_response(),
         Err(e) => {
             tracing::error!("health check: {e}");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database unavailable\n",
-            )
-                .into_response()
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
 }

@@ -21,14 +21,8 @@ use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route(
-            "/queues/{id}/routing",
-            get(queue_routing).patch(change_queue_routing),
-        )
-        .route(
-            "/users/{id}/routing",
-            get(agent_routing).patch(change_agent_routing),
-        )
+        .route("/queues/{id}/routing", get(queue_routing).patch(change_queue_routing))
+        .route("/users/{id}/routing", get(agent_routing).patch(change_agent_routing))
         .route("/api-tokens", post(create_token).get(list_tokens))
         .route("/api-tokens/{id}", delete(revoke_token))
 }
@@ -62,10 +56,7 @@ async fn change_queue_routing(
         })
         .await
         .map_err(refused)?;
-    state
-        .store
-        .set_queue_settings(&queue.id, &queue.settings)
-        .await?;
+    state.store.set_queue_settings(&queue.id, &queue.settings).await?;
     state.directory.reload(&state.store).await?;
     Ok(Json(json!({ "queueId": queue.id, "settings": merged })))
 }
@@ -123,10 +114,7 @@ async fn change_agent_routing(
         })
         .await
         .map_err(refused)?;
-    state
-        .store
-        .set_agent_settings(&user.id, &user.agent_settings)
-        .await?;
+    state.store.set_agent_settings(&user.id, &user.agent_settings).await?;
     state.directory.reload(&state.store).await?;
     Ok(Json(json!({ "userId": user.id, "settings": merged })))
 }
@@ -144,11 +132,7 @@ async fn find_queue(state: &SharedState, id: &str) -> Result<callbar_store::Queu
 fn refused(e: RunError) -> ApiError {
     match e {
         RunError::Refused(e) => ApiError::invalid(e.to_string()),
-        RunError::Gone(e) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            e.to_string(),
-        ),
+        RunError::Gone(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()),
     }
 }
 
@@ -166,31 +150,19 @@ async fn create_token(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::invalid(
-            "an API token needs a name of 1 to 80 characters",
-        ));
+        return Err(ApiError::invalid("an API token needs a name of 1 to 80 characters"));
     }
     let token = new_token(API_TOKEN_PREFIX);
-    let record = state
-        .store
-        .create_api_token(name, &hash_token(&token))
-        .await?;
+    let record = state.store.create_api_token(name, &hash_token(&token)).await?;
     tracing::info!(token = %record.id, by = %admin.user.email, "API token created");
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "id": record.id, "name": record.name, "createdAt": record.created_at, "token": token }),
-        ),
+        Json(json!({ "id": record.id, "name": record.name, "createdAt": record.created_at, "token": token })),
     ))
 }
 
-async fn list_tokens(
-    State(state): State<SharedState>,
-    Admin(_): Admin,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "apiTokens": state.store.api_tokens().await? }),
-    ))
+async fn list_tokens(State(state): State<SharedState>, Admin(_): Admin) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "apiTokens": state.store.api_tokens().await? })))
 }
 
 async fn revoke_token(

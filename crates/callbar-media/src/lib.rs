@@ -1,0 +1,1 @@
+//! Callbar's media engine.
