@@ -71,14 +71,7 @@ struct Current {
 impl DtmfReceiver {
     /// Takes one received event packet: the RTP `timestamp` of the event, its code, the end
     /// bit and the duration so far. Calls `emit` for each key press that completes.
-    pub fn on_packet(
-        &mut self,
-        timestamp: u64,
-        event: u8,
-        end: bool,
-        duration_ms: u32,
-        mut emit: impl FnMut(Dtmf),
-    ) {
+    pub fn on_packet(&mut self, timestamp: u64, event: u8, end: bool, duration_ms: u32, mut emit: impl FnMut(Dtmf)) {
         match &mut self.current {
             Some(c) if c.timestamp == timestamp && c.event == event => {
                 c.duration_ms = c.duration_ms.max(duration_ms);
@@ -240,9 +233,6 @@ mod tests {
         assert!(!s.is_pending());
         assert_eq!(s.deadline(), None);
         s.push("2", Duration::from_millis(1));
-        assert_eq!(
-            s.due(t0 + Duration::from_secs(1)),
-            Some((2, Duration::from_millis(40)))
-        );
+        assert_eq!(s.due(t0 + Duration::from_secs(1)), Some((2, Duration::from_millis(40))));
     }
 }

@@ -38,6 +38,9 @@ pub enum MediaError {
     /// No recording is running in this call.
     #[error("not recording")]
     NotRecording,
+    /// The leg closed before it could join the call.
+    #[error("the leg has closed: {0:?}")]
+    LegClosed(crate::CloseReason),
     /// The call already has an agent leg.
     #[error("the call already has an agent leg")]
     AgentAttached,

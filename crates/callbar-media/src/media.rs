@@ -69,13 +69,7 @@ impl Media {
         let now = Instant::now();
         let proto = RtpProto::new(&remote).ok_or(SdpError::NoCommonCodec)?;
         let (socket, advertised) = self.bind()?;
-        let answer = LocalDescription::answer(
-            advertised.ip(),
-            advertised.port(),
-            &remote,
-            random_u64() >> 2,
-        )?
-        .to_sdp();
+        let answer = LocalDescription::answer(advertised.ip(), advertised.port(), &remote, random_u64() >> 2)?.to_sdp();
         let core = LegCore::rtp(socket, proto, &self.inner.config, now);
         Ok((answer, Leg::spawn(core, advertised)))
     }
@@ -85,8 +79,7 @@ impl Media {
     /// [`RtpOffer::accept_answer`] (at 183 with SDP for early media, or at 200).
     pub fn rtp_offer(&self) -> Result<(String, RtpOffer), MediaError> {
         let (socket, advertised) = self.bind()?;
-        let offer =
-            LocalDescription::offer(advertised.ip(), advertised.port(), random_u64() >> 2);
+        let offer = LocalDescription::offer(advertised.ip(), advertised.port(), random_u64() >> 2);
         let sdp = offer.to_sdp();
         Ok((
             sdp,
@@ -133,12 +126,7 @@ impl RtpOffer {
     pub fn accept_answer(self, answer_sdp: &str) -> Result<Leg, MediaError> {
         let remote = sdp::parse(answer_sdp)?;
         let proto = RtpProto::new(&remote).ok_or(SdpError::NoCommonCodec)?;
-        let core = LegCore::rtp(
-            self.socket,
-            proto,
-            &self.media.inner.config,
-            Instant::now(),
-        );
+        let core = LegCore::rtp(self.socket, proto, &self.media.inner.config, Instant::now());
         Ok(Leg::spawn(core, self.advertised))
     }
 }

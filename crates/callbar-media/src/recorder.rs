@@ -100,8 +100,7 @@ impl Recorder {
     }
 
     fn position(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.start).as_micros() as u64 * u64::from(SAMPLE_RATE)
-            / 1_000_000
+        now.saturating_duration_since(self.start).as_micros() as u64 * u64::from(SAMPLE_RATE) / 1_000_000
     }
 
     /// Places a frame of `channel` that arrived at `now` with RTP timestamp `ts`.
@@ -224,19 +223,34 @@ mod tests {
         // Left: frames every 20 ms for 1 s, with frame 10 lost; each arrives 5 ms "late".
         for k in 0..50u32 {
             if k != 10 {
-                rec.put(Channel::Customer, 1000 + k * 160, &[100; 160], ms(u64::from(k) * 20 + 25));
+                rec.put(
+                    Channel::Customer,
+                    1000 + k * 160,
+                    &[100; 160],
+                    ms(u64::from(k) * 20 + 25),
+                );
             }
             rec.flush(ms(u64::from(k) * 20 + 25));
         }
         // Pause for 500 ms: frames sent meanwhile are not recorded.
         rec.pause(true, ms(1000));
         for k in 50..75u32 {
-            rec.put(Channel::Customer, 1000 + k * 160, &[100; 160], ms(u64::from(k) * 20 + 25));
+            rec.put(
+                Channel::Customer,
+                1000 + k * 160,
+                &[100; 160],
+                ms(u64::from(k) * 20 + 25),
+            );
             rec.flush(ms(u64::from(k) * 20 + 25));
         }
         rec.pause(false, ms(1500));
         for k in 75..100u32 {
-            rec.put(Channel::Customer, 1000 + k * 160, &[100; 160], ms(u64::from(k) * 20 + 25));
+            rec.put(
+                Channel::Customer,
+                1000 + k * 160,
+                &[100; 160],
+                ms(u64::from(k) * 20 + 25),
+            );
             rec.put(Channel::Agent, 7 + k * 160, &[-200; 160], ms(u64::from(k) * 20 + 25));
             rec.flush(ms(u64::from(k) * 20 + 25));
         }

@@ -194,10 +194,7 @@ pub fn parse(sdp: &str) -> Result<RemoteAudio, SdpError> {
         }
     }
     let audio = audio.ok_or(SdpError::NoAudio)?;
-    let address = audio
-        .address
-        .or(session_addr)
-        .ok_or(SdpError::NoConnection)?;
+    let address = audio.address.or(session_addr).ok_or(SdpError::NoConnection)?;
     let formats = audio
         .pts
         .iter()
@@ -365,12 +362,7 @@ impl LocalDescription {
         }
         s.push_str("\r\n");
         for c in &self.codecs {
-            let _ = write!(
-                s,
-                "a=rtpmap:{} {}/8000\r\n",
-                c.payload_type(),
-                c.encoding_name()
-            );
+            let _ = write!(s, "a=rtpmap:{} {}/8000\r\n", c.payload_type(), c.encoding_name());
         }
         if let Some(pt) = self.telephone_event {
             let _ = write!(s, "a=rtpmap:{pt} telephone-event/8000\r\na=fmtp:{pt} 0-16\r\n");
@@ -494,10 +486,7 @@ m=video 30002 RTP/AVP 97\r\nc=IN IP4 198.51.100.1\r\na=recvonly\r\n";
     #[test]
     fn refusals() {
         assert_eq!(parse("v=0\r\n"), Err(SdpError::NoAudio));
-        assert_eq!(
-            parse("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"),
-            Err(SdpError::NoConnection)
-        );
+        assert_eq!(parse("v=0\r\nm=audio 4000 RTP/AVP 0\r\n"), Err(SdpError::NoConnection));
         assert!(matches!(
             parse("c=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n"),
             Err(SdpError::Malformed(_))

@@ -173,21 +173,11 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 }
 
 impl LegCore {
-    pub(crate) fn webrtc(
-        socket: UdpSocket,
-        proto: webrtc::WebRtcProto,
-        config: &MediaConfig,
-        now: Instant,
-    ) -> LegCore {
+    pub(crate) fn webrtc(socket: UdpSocket, proto: webrtc::WebRtcProto, config: &MediaConfig, now: Instant) -> LegCore {
         LegCore::new(socket, Proto::WebRtc(Box::new(proto)), config, now)
     }
 
-    pub(crate) fn rtp(
-        socket: UdpSocket,
-        proto: rtp::RtpProto,
-        config: &MediaConfig,
-        now: Instant,
-    ) -> LegCore {
+    pub(crate) fn rtp(socket: UdpSocket, proto: rtp::RtpProto, config: &MediaConfig, now: Instant) -> LegCore {
         LegCore::new(socket, Proto::Rtp(Box::new(proto)), config, now)
     }
 
@@ -298,10 +288,7 @@ impl LegCore {
             self.close(now, CloseReason::ConnectTimeout, emit);
             return;
         }
-        if self.connected
-            && !self.inactivity_exempt()
-            && now >= self.last_media + self.inactivity_timeout
-        {
+        if self.connected && !self.inactivity_exempt() && now >= self.last_media + self.inactivity_timeout {
             self.close(now, CloseReason::Inactivity, emit);
             return;
         }
@@ -331,9 +318,7 @@ impl LegCore {
             return None;
         }
         let samples = frame.payload.len() as u32;
-        let (ts, marker) = self
-            .clock
-            .stamp(frame.source, frame.timestamp, samples, now);
+        let (ts, marker) = self.clock.stamp(frame.source, frame.timestamp, samples, now);
         let io = Io {
             socket: &self.socket,
             stats: &self.stats,
@@ -365,12 +350,7 @@ impl LegCore {
     }
 
     /// Closes the leg (once) and reports [`LegEvent::Closed`].
-    pub(crate) fn close(
-        &mut self,
-        now: Instant,
-        reason: CloseReason,
-        emit: &mut dyn FnMut(LegOutput<'_>),
-    ) {
+    pub(crate) fn close(&mut self, now: Instant, reason: CloseReason, emit: &mut dyn FnMut(LegOutput<'_>)) {
         if self.closed {
             return;
         }

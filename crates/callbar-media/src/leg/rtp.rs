@@ -173,23 +173,12 @@ impl RtpProto {
         }
     }
 
-    pub(crate) fn on_timeout(
-        &mut self,
-        now: Instant,
-        io: &Io<'_>,
-        emit: &mut dyn FnMut(ProtoEvent<'_>),
-    ) {
+    pub(crate) fn on_timeout(&mut self, now: Instant, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
         self.announce(emit);
         self.send_dtmf_packets(now, io);
     }
 
-    pub(crate) fn send_audio(
-        &mut self,
-        ts: u64,
-        marker: bool,
-        frame: &OutFrame<'_>,
-        io: &Io<'_>,
-    ) -> bool {
+    pub(crate) fn send_audio(&mut self, ts: u64, marker: bool, frame: &OutFrame<'_>, io: &Io<'_>) -> bool {
         let (Some(remote), true) = (self.remote, self.remote_receives) else {
             return false;
         };
@@ -223,14 +212,7 @@ impl RtpProto {
     }
 
     /// Starts an event; false if telephone-event was not negotiated or we may not send.
-    pub(crate) fn send_dtmf(
-        &mut self,
-        now: Instant,
-        ts: u64,
-        event: u8,
-        duration: Duration,
-        io: &Io<'_>,
-    ) -> bool {
+    pub(crate) fn send_dtmf(&mut self, now: Instant, ts: u64, event: u8, duration: Duration, io: &Io<'_>) -> bool {
         if self.tele_pt.is_none() || self.remote.is_none() || !self.remote_receives {
             return false;
         }

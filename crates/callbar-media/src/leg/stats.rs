@@ -98,8 +98,7 @@ impl StatsCell {
             dtmf_in: self.dtmf_in.load(Relaxed),
             dtmf_out: self.dtmf_out.load(Relaxed),
             rejected: self.rejected.load(Relaxed),
-            last_packet_at: (last > 0)
-                .then(|| self.created + Duration::from_micros(last - 1)),
+            last_packet_at: (last > 0).then(|| self.created + Duration::from_micros(last - 1)),
         }
     }
 }

@@ -46,13 +46,7 @@ impl OutClock {
 
     /// The timestamp on our timeline for a frame of `samples` from `source` stamped
     /// `source_ts`, and whether it starts a talkspurt (marker bit).
-    pub(crate) fn stamp(
-        &mut self,
-        source: Source,
-        source_ts: u32,
-        samples: u32,
-        now: Instant,
-    ) -> (u64, bool) {
+    pub(crate) fn stamp(&mut self, source: Source, source_ts: u32, samples: u32, now: Instant) -> (u64, bool) {
         let (out_ts, marker) = match self.last {
             None => (0, true),
             Some(last) => {
@@ -61,8 +55,7 @@ impl OutClock {
                     (last.out_ts + step as u64, false)
                 } else {
                     // Advance by the wall time that passed, at least one frame.
-                    let elapsed = now.saturating_duration_since(last.at).as_micros() as u64 * 8
-                        / 1000;
+                    let elapsed = now.saturating_duration_since(last.at).as_micros() as u64 * 8 / 1000;
                     let advance = elapsed.max(u64::from(last.samples));
                     // Round to whole 20 ms frames so tones stay aligned.
                     let advance = advance.div_ceil(160) * 160;

@@ -77,14 +77,12 @@ impl WebRtcProto {
         if offer_sdp.len() > crate::sdp::MAX_SDP_LEN {
             return Err(MediaError::BadOffer("offer too large".into()));
         }
-        let offer = SdpOffer::from_sdp_string(offer_sdp)
-            .map_err(|e| MediaError::BadOffer(e.to_string()))?;
+        let offer = SdpOffer::from_sdp_string(offer_sdp).map_err(|e| MediaError::BadOffer(e.to_string()))?;
         if !offers_pcmu(offer_sdp) {
             return Err(MediaError::NoPcmu);
         }
         let mut rtc = rtc_config(true).build(now);
-        let candidate =
-            Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
+        let candidate = Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let answer = rtc
             .sdp_api()
@@ -104,13 +102,9 @@ impl WebRtcProto {
 
     /// The offering side (the test and load client): a full ICE agent that sends a
     /// `sendrecv` PCMU offer.
-    pub(crate) fn offer(
-        local: SocketAddr,
-        now: Instant,
-    ) -> Result<(String, SdpPendingOffer, WebRtcProto), MediaError> {
+    pub(crate) fn offer(local: SocketAddr, now: Instant) -> Result<(String, SdpPendingOffer, WebRtcProto), MediaError> {
         let mut rtc = rtc_config(false).build(now);
-        let candidate =
-            Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
+        let candidate = Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let mut api = rtc.sdp_api();
         let mid = api.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
@@ -124,13 +118,8 @@ impl WebRtcProto {
     }
 
     /// Applies the answer to [`WebRtcProto::offer`].
-    pub(crate) fn accept_answer(
-        &mut self,
-        pending: SdpPendingOffer,
-        answer_sdp: &str,
-    ) -> Result<(), MediaError> {
-        let answer = SdpAnswer::from_sdp_string(answer_sdp)
-            .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
+    pub(crate) fn accept_answer(&mut self, pending: SdpPendingOffer, answer_sdp: &str) -> Result<(), MediaError> {
+        let answer = SdpAnswer::from_sdp_string(answer_sdp).map_err(|e| MediaError::BadAnswer(e.to_string()))?;
         self.rtc
             .sdp_api()
             .accept_answer(pending, answer)
@@ -213,12 +202,7 @@ impl WebRtcProto {
         self.drain(io, emit);
     }
 
-    pub(crate) fn on_timeout(
-        &mut self,
-        now: Instant,
-        io: &Io<'_>,
-        emit: &mut dyn FnMut(ProtoEvent<'_>),
-    ) {
+    pub(crate) fn on_timeout(&mut self, now: Instant, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
         if now < self.deadline {
             return;
         }
@@ -319,12 +303,8 @@ impl WebRtcProto {
             (Codec::Pcmu, None) => Arc::from(frame.payload),
             (Codec::Pcma, _) => {
                 self.scratch.clear();
-                self.scratch.extend(
-                    frame
-                        .payload
-                        .iter()
-                        .map(|&b| Codec::Pcma.transcode(Codec::Pcmu, b)),
-                );
+                self.scratch
+                    .extend(frame.payload.iter().map(|&b| Codec::Pcma.transcode(Codec::Pcmu, b)));
                 Arc::from(&self.scratch[..])
             }
         };
@@ -332,12 +312,9 @@ impl WebRtcProto {
         let Some(writer) = self.rtc.writer(mid) else {
             return false;
         };
-        let result = writer.start_of_talkspurt(marker).write(
-            pt,
-            now,
-            MediaTime::new(ts, Frequency::EIGHT_KHZ),
-            data,
-        );
+        let result = writer
+            .start_of_talkspurt(marker)
+            .write(pt, now, MediaTime::new(ts, Frequency::EIGHT_KHZ), data);
         let ok = match result {
             Ok(()) => {
                 io.stats.sent(len);
@@ -374,12 +351,9 @@ impl WebRtcProto {
             volume: 10,
             duration,
         };
-        let result = writer.telephone_event(tele).write(
-            pt,
-            now,
-            MediaTime::new(ts, Frequency::EIGHT_KHZ),
-            Vec::new(),
-        );
+        let result = writer
+            .telephone_event(tele)
+            .write(pt, now, MediaTime::new(ts, Frequency::EIGHT_KHZ), Vec::new());
         if let Err(e) = &result {
             tracing::debug!(error = %e, "telephone-event write failed");
         }
@@ -404,11 +378,6 @@ impl WebRtcProto {
             self.drain(io, &mut |_| {});
         }
         self.rtc.disconnect();
-    }
-
-    /// Whether DTLS is up (media may flow).
-    pub(crate) fn is_up(&self) -> bool {
-        self.up
     }
 }
 
