@@ -39,6 +39,21 @@ pub struct ServeArgs {
     /// Origin browsers use to reach the demo CRM. Default: http://<demo-listen>
     #[arg(long, env = "CALLBAR_DEMO_PUBLIC_URL", value_name = "URL")]
     pub demo_public_url: Option<String>,
+    /// Address of the demo customer website. Default: 127.0.0.1:8082
+    #[arg(long, env = "CALLBAR_DEMO_SITE_LISTEN", value_name = "HOST:PORT")]
+    pub demo_site_listen: Option<String>,
+    /// Origin browsers use to reach the demo customer website. Default: http://<demo-site-listen>
+    #[arg(long, env = "CALLBAR_DEMO_SITE_PUBLIC_URL", value_name = "URL")]
+    pub demo_site_public_url: Option<String>,
+    /// IP address put in media candidates and SDP (LAN or public). Default: 127.0.0.1
+    #[arg(long, env = "CALLBAR_MEDIA_IP", value_name = "IP")]
+    pub media_ip: Option<String>,
+    /// UDP ports for media. Default: 40000-40999
+    #[arg(long, env = "CALLBAR_MEDIA_PORTS", value_name = "FROM-TO")]
+    pub media_ports: Option<String>,
+    /// Days recordings are kept. Default: 90
+    #[arg(long, env = "CALLBAR_RECORDING_RETENTION_DAYS", value_name = "DAYS")]
+    pub recording_retention_days: Option<u32>,
     /// Neither create the demo organization nor serve the demo CRM.
     #[arg(long, env = "CALLBAR_NO_DEMO")]
     pub no_demo: bool,

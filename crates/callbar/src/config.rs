@@ -24,6 +24,16 @@ pub struct Config {
     pub public_url: String,
     /// The origin browsers use to reach the demo CRM.
     pub demo_public_url: String,
+    /// Where the demo customer website (with the "Call us" widget) listens.
+    pub demo_site_listen: String,
+    /// The origin browsers use to reach the demo customer website.
+    pub demo_site_public_url: String,
+    /// The address put in media candidates and SDP: browsers and SIP peers send audio here.
+    pub media_ip: std::net::IpAddr,
+    /// The UDP ports media may use.
+    pub media_ports: std::ops::RangeInclusive<u16>,
+    /// Recordings older than this are deleted.
+    pub recording_retention_days: u32,
     pub data_dir: PathBuf,
     /// Create the demo organization on an empty database and serve the demo CRM.
     pub demo: bool,
@@ -64,6 +74,11 @@ struct FileConfig {
     demo_listen: Option<String>,
     public_url: Option<String>,
     demo_public_url: Option<String>,
+    demo_site_listen: Option<String>,
+    demo_site_public_url: Option<String>,
+    media_ip: Option<String>,
+    media_ports: Option<String>,
+    recording_retention_days: Option<u32>,
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
     log: Option<String>,
@@ -74,6 +89,7 @@ struct FileConfig {
 
 pub const DEFAULT_LISTEN: &str = "localhost:8080";
 pub const DEFAULT_DEMO_LISTEN: &str = "127.0.0.1:8081";
+pub const DEFAULT_DEMO_SITE_LISTEN: &str = "127.0.0.1:8082";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_CONFIG_FILE: &str = "callbar.toml";
 
@@ -92,8 +108,14 @@ impl Config {
             .clone()
             .or(file.demo_listen)
             .unwrap_or_else(|| DEFAULT_DEMO_LISTEN.into());
+        let demo_site_listen = args
+            .demo_site_listen
+            .clone()
+            .or(file.demo_site_listen)
+            .unwrap_or_else(|| DEFAULT_DEMO_SITE_LISTEN.into());
         check_listen("listen", &listen)?;
         check_listen("demo_listen", &demo_listen)?;
+        check_listen("demo_site_listen", &demo_site_listen)?;
 
         let public_url = match args.public_url.clone().or(file.public_url) {
             Some(url) => normalize_origin(&url).map_err(|e| {
@@ -109,6 +131,33 @@ impl Config {
             }
             None => format!("http://{demo_listen}"),
         };
+        let demo_site_public_url = match args.demo_site_public_url.clone().or(file.demo_site_public_url) {
+            Some(url) => normalize_origin(&url)
+                .map_err(|e| anyhow::anyhow!("demo_site_public_url {url:?} is not usable: {e}"))?,
+            None => format!("http://{demo_site_listen}"),
+        };
+        let media_ip = match args.media_ip.clone().or(file.media_ip) {
+            Some(ip) => ip.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "media_ip {ip:?} must be an IP address (the LAN or public address browsers and SIP peers reach)"
+                )
+            })?,
+            None => std::net::IpAddr::from([127, 0, 0, 1]),
+        };
+        let media_ports = parse_ports(
+            &args
+                .media_ports
+                .clone()
+                .or(file.media_ports)
+                .unwrap_or_else(|| "40000-40999".into()),
+        )?;
+        let recording_retention_days = args
+            .recording_retention_days
+            .or(file.recording_retention_days)
+            .unwrap_or(90);
+        if recording_retention_days == 0 {
+            bail!("recording_retention_days must be at least 1");
+        }
         if public_url == demo_public_url {
             bail!(
                 "the demo CRM must be on another origin than the embed ({public_url}); change demo_listen or demo_public_url"
@@ -139,6 +188,11 @@ impl Config {
             demo_listen,
             public_url,
             demo_public_url,
+            demo_site_listen,
+            demo_site_public_url,
+            media_ip,
+            media_ports,
+            recording_retention_days,
             data_dir: data_dir
                 .map(Path::to_path_buf)
                 .or(file.data_dir)
@@ -177,6 +231,17 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
         }
     };
     toml::from_str(&text).with_context(|| format!("the configuration file {} is invalid", path.display()))
+}
+
+/// `"40000-40999"`: an inclusive UDP port range with room for at least 4 ports.
+fn parse_ports(value: &str) -> anyhow::Result<std::ops::RangeInclusive<u16>> {
+    let parsed = value
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((a, b)) if a >= 1024 && b >= a + 3 => Ok(a..=b),
+        _ => bail!("media_ports {value:?} must be a range like 40000-40999 (above 1023, at least 4 ports)"),
+    }
 }
 
 fn check_listen(name: &str, value: &str) -> anyhow::Result<()> {

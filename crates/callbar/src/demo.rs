@@ -8,7 +8,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use callbar_store::{NewQueue, Store};
+use callbar_store::{NewEntryPoint, NewQueue, Store};
 
 use crate::auth::password;
 use crate::config::Config;
@@ -30,6 +30,9 @@ const QUEUES: [(&str, &str); 5] = [
     ("SMS", "sms"),
     ("Back Office", "work_item"),
 ];
+
+/// The widget entry point of the demo customer website.
+pub const WEBSITE_ENTRY_POINT: &str = "Website";
 
 const REASONS: [&str; 4] = ["Break", "Lunch", "Training", "Meeting"];
 const DISPOSITIONS: [&str; 3] = ["Resolved", "Follow-up needed", "Escalated"];
@@ -79,7 +82,23 @@ pub async fn seed(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<boo
     for reason in REASONS {
         org::add_reason(store, reason).await?;
     }
+    // The "Call us" button of the demo customer website rings the voice queue.
+    let voice = store
+        .queues()
+        .await?
+        .into_iter()
+        .find(|q| q.channel == "voice")
+        .expect("created above");
+    store
+        .create_entry_point(NewEntryPoint {
+            name: WEBSITE_ENTRY_POINT.into(),
+            kind: "widget".into(),
+            queue_id: voice.id,
+            address: String::new(),
+        })
+        .await?;
     org::add_domain(store, &config.demo_public_url).await?;
+    org::add_domain(store, &config.demo_site_public_url).await?;
     tracing::info!("created the demo organization");
     Ok(true)
 }
@@ -141,4 +160,45 @@ fn demo_page(page: String) -> Response {
         HeaderValue::from_static("default-src 'self'; frame-src *; base-uri 'none'"),
     );
     response
+}
+
+/// The demo customer website: a company page with the "Call us" widget, on its own origin.
+pub async fn site_router(config: &Config, store: &Arc<dyn Store>) -> anyhow::Result<Router> {
+    let entry = store
+        .entry_points()
+        .await?
+        .into_iter()
+        .find(|e| e.name == WEBSITE_ENTRY_POINT)
+        .map(|e| e.id)
+        .unwrap_or_default();
+    let widget = format!("{}/widget.js", config.public_url);
+    let page = assets::text("demo-customer/index.html")
+        .unwrap_or_default()
+        .replace("%WIDGET_SRC%", &escape(&widget))
+        .replace("%ENTRY_POINT%", &escape(&entry));
+    let ws = config.public_url.replacen("http", "ws", 1);
+    let csp = format!(
+        "default-src 'self'; script-src 'self' {origin}; connect-src {origin} {ws}; media-src blob: 'self'; img-src 'self' data:; base-uri 'none'",
+        origin = config.public_url
+    );
+    let csp = HeaderValue::from_str(&csp)?;
+    let router = Router::new()
+        .route(
+            "/",
+            get(move || {
+                let (page, csp) = (page.clone(), csp.clone());
+                async move {
+                    let mut response = Html(page).into_response();
+                    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+                    response
+                }
+            }),
+        )
+        .route(
+            "/assets/{*path}",
+            get(|Path(path): Path<String>, headers: HeaderMap| async move {
+                assets::serve(&path, &["demo-customer"], &headers)
+            }),
+        );
+    Ok(with_common_layers(router))
 }

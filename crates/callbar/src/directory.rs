@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use callbar_store::{ApiToken, Queue, Role, StatusReason, Store, StoreError, User};
+use callbar_store::{ApiToken, EntryPoint, Queue, Role, StatusReason, Store, StoreError, User};
 
 #[derive(Default)]
 pub struct Directory {
     users: RwLock<HashMap<String, Arc<User>>>,
     reasons: RwLock<Arc<Vec<StatusReason>>>,
     queues: RwLock<Arc<Vec<Queue>>>,
+    entry_points: RwLock<Arc<Vec<EntryPoint>>>,
     /// API tokens recently found, by hash, with when they were looked up.
     api_tokens: Mutex<HashMap<Vec<u8>, (ApiToken, Instant)>>,
 }
@@ -38,6 +39,8 @@ impl Directory {
         let reasons = store.status_reasons().await?;
         let queues = store.queues().await?;
         *self.queues.write().expect("directory lock") = Arc::new(queues);
+        let entry_points = store.entry_points().await?;
+        *self.entry_points.write().expect("directory lock") = Arc::new(entry_points);
         *self.users.write().expect("directory lock") = users.into_iter().map(|u| (u.id.clone(), Arc::new(u))).collect();
         *self.reasons.write().expect("directory lock") = Arc::new(reasons);
         Ok(())
@@ -84,6 +87,10 @@ impl Directory {
     /// Forgets cached API tokens (one was revoked).
     pub fn forget_api_tokens(&self) {
         self.api_tokens.lock().expect("directory lock").clear();
+    }
+
+    pub fn entry_points(&self) -> Arc<Vec<EntryPoint>> {
+        self.entry_points.read().expect("directory lock").clone()
     }
 
     pub fn queues(&self) -> Arc<Vec<Queue>> {

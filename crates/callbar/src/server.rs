@@ -157,6 +157,10 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             demo_addrs.push(listener.local_addr()?);
             servers.spawn(serve(listener, demo::router(&config), shutdown.clone()));
         }
+        let site = demo::site_router(&config, &store).await?;
+        for listener in bind(&config.demo_site_listen, "demo_site_listen").await? {
+            servers.spawn(serve(listener, site.clone(), shutdown.clone()));
+        }
     }
     servers.spawn(purge_sessions(store, shutdown));
     servers.spawn(async move {
@@ -260,6 +264,14 @@ async fn print_banner(config: &Config, store: &Arc<dyn Store>, created_demo: boo
     let mut out = String::from("\nCallbar is running.\n");
     if config.demo {
         out += &format!("  Demo CRM (open this):  {}/\n", config.demo_public_url);
+        out += &format!(
+            "  Customer website:      {}/  (its \"Call us\" button rings the agents)\n",
+            config.demo_site_public_url
+        );
+        out += &format!(
+            "  Customer website:      {}/  (\"Call us\" rings the agents)\n",
+            config.demo_site_public_url
+        );
     }
     out += &format!(
         "  Embed:                 {}/cci/callbar/crm/?origin=<host origin>\n  API:                   {}/api/v1/\n  \

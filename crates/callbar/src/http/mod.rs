@@ -40,6 +40,10 @@ pub fn router(state: SharedState) -> Router {
                 assets::serve(&path, &["embed", "shared"], &headers)
             }),
         )
+        .route(
+            "/widget.js",
+            get(|headers: HeaderMap| async move { assets::serve("widget/widget.js", &["widget"], &headers) }),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/", get(landing))

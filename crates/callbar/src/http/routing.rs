@@ -23,6 +23,8 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/queues/{id}/routing", get(queue_routing).patch(change_queue_routing))
         .route("/users/{id}/routing", get(agent_routing).patch(change_agent_routing))
+        .route("/entry-points", post(create_entry_point).get(list_entry_points))
+        .route("/entry-points/{id}", delete(remove_entry_point))
         .route("/api-tokens", post(create_token).get(list_tokens))
         .route("/api-tokens/{id}", delete(revoke_token))
 }
@@ -172,5 +174,78 @@ async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_api_token(&id).await?;
     state.directory.forget_api_tokens();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EntryPointBody {
+    name: String,
+    /// `widget`, `phone` or `sms`.
+    kind: String,
+    /// The queue's id or name.
+    queue: String,
+    /// The number, for `phone` and `sms`.
+    #[serde(default)]
+    address: String,
+}
+
+async fn create_entry_point(
+    State(state): State<SharedState>,
+    Admin(_): Admin,
+    Body(b): Body<EntryPointBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::invalid("an entry point needs a name of 1 to 80 characters"));
+    }
+    let queue = state
+        .directory
+        .queues()
+        .iter()
+        .find(|q| q.id == b.queue || q.name.eq_ignore_ascii_case(&b.queue))
+        .cloned()
+        .ok_or_else(|| ApiError::invalid(format!("there is no queue {:?}", b.queue)))?;
+    let address = match b.kind.as_str() {
+        "widget" if b.address.is_empty() => String::new(),
+        "widget" => return Err(ApiError::invalid("a widget entry point has no address")),
+        "phone" | "sms" => callbar_protocol::normalize_phone(&b.address).map_err(ApiError::invalid)?,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "kind {other:?} is unknown; use widget, phone or sms"
+            )));
+        }
+    };
+    let wanted = if b.kind == "sms" { "sms" } else { "voice" };
+    if queue.channel != wanted {
+        return Err(ApiError::invalid(format!(
+            "a {} entry point needs a {wanted} queue; {:?} takes {}",
+            b.kind, queue.name, queue.channel
+        )));
+    }
+    let entry = state
+        .store
+        .create_entry_point(callbar_store::NewEntryPoint {
+            name: name.to_owned(),
+            kind: b.kind,
+            queue_id: queue.id,
+            address,
+        })
+        .await?;
+    state.directory.reload(&state.store).await?;
+    Ok((StatusCode::CREATED, Json(json!(entry))))
+}
+
+async fn list_entry_points(State(state): State<SharedState>, _: Supervisor) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "entryPoints": *state.directory.entry_points() })))
+}
+
+async fn remove_entry_point(
+    State(state): State<SharedState>,
+    Admin(_): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_entry_point(&id).await?;
+    state.directory.reload(&state.store).await?;
     Ok(StatusCode::NO_CONTENT)
 }
