@@ -49,6 +49,15 @@ pub(crate) struct WebRtcProto {
     scratch: Vec<u8>,
 }
 
+impl std::fmt::Debug for WebRtcProto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebRtcProto")
+            .field("mid", &self.mid)
+            .field("up", &self.up)
+            .finish()
+    }
+}
+
 fn rtc_config(ice_lite: bool) -> RtcConfig {
     let mut config = RtcConfig::new()
         .set_ice_lite(ice_lite)
@@ -89,10 +98,13 @@ impl WebRtcProto {
             .accept_offer(offer)
             .map_err(|e| MediaError::BadOffer(e.to_string()))?;
         let mut proto = WebRtcProto::new(rtc, local, now);
-        proto.drain_setup()?;
-        let Some(mid) = proto.mid else {
-            return Err(MediaError::BadOffer("no audio media in the offer".into()));
-        };
+        proto.drain_setup(now)?;
+        // str0m reports `MediaAdded` only once DTLS is up; the mid is in the offer.
+        let mid = audio_mid(offer_sdp)
+            .map(Mid::from)
+            .filter(|&mid| proto.rtc.media(mid).is_some())
+            .ok_or_else(|| MediaError::BadOffer("no audio media with a mid in the offer".into()))?;
+        proto.mid = Some(mid);
         proto.pcmu = pcmu_pt(&mut proto.rtc, mid);
         if proto.pcmu.is_none() {
             return Err(MediaError::NoPcmu);
@@ -113,7 +125,7 @@ impl WebRtcProto {
             .ok_or_else(|| MediaError::BadOffer("nothing to offer".into()))?;
         let mut proto = WebRtcProto::new(rtc, local, now);
         proto.mid = Some(mid);
-        proto.drain_setup()?;
+        proto.drain_setup(now)?;
         Ok((offer.to_sdp_string(), pending, proto))
     }
 
@@ -124,7 +136,7 @@ impl WebRtcProto {
             .sdp_api()
             .accept_answer(pending, answer)
             .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
-        self.drain_setup()?;
+        self.drain_setup(Instant::now())?;
         let mid = self.mid.expect("set by offer");
         self.pcmu = pcmu_pt(&mut self.rtc, mid);
         if self.pcmu.is_none() {
@@ -147,16 +159,16 @@ impl WebRtcProto {
         }
     }
 
-    /// Drains after negotiation, before any socket exists: only `MediaAdded` matters.
-    fn drain_setup(&mut self) -> Result<(), MediaError> {
+    /// Drains after negotiation, before any socket exists (nothing is sent yet).
+    fn drain_setup(&mut self, now: Instant) -> Result<(), MediaError> {
+        self.rtc
+            .handle_input(Input::Timeout(now))
+            .map_err(|e| MediaError::BadOffer(e.to_string()))?;
         loop {
             match self.rtc.poll_output() {
                 Ok(Output::Timeout(t)) => {
                     self.deadline = t;
                     return Ok(());
-                }
-                Ok(Output::Event(Event::MediaAdded(m))) if m.kind == MediaKind::Audio => {
-                    self.mid.get_or_insert(m.mid);
                 }
                 Ok(_) => {}
                 Err(e) => return Err(MediaError::BadOffer(e.to_string())),
@@ -388,6 +400,25 @@ fn pcmu_pt(rtc: &mut Rtc, mid: Mid) -> Option<Pt> {
         .payload_params()
         .find(|p| p.spec().codec == RtcCodec::PCMU)
         .map(|p| p.pt())
+}
+
+/// The `a=mid` of the first audio m-section.
+fn audio_mid(sdp: &str) -> Option<&str> {
+    let mut in_audio = false;
+    for line in sdp.lines() {
+        let line = line.trim_end();
+        if let Some(m) = line.strip_prefix("m=") {
+            if in_audio {
+                return None;
+            }
+            in_audio = m.starts_with("audio ");
+        } else if in_audio {
+            if let Some(mid) = line.strip_prefix("a=mid:") {
+                return Some(mid.trim()).filter(|m| !m.is_empty() && m.len() <= 32);
+            }
+        }
+    }
+    None
 }
 
 /// Whether an audio m-line of the offer lists PCMU/8000 (statically as PT 0 or by rtpmap).
