@@ -80,6 +80,7 @@ enum ClientCommand {
     SetTone(Tone),
     SendDtmf(String),
     Close,
+    Vanish,
 }
 
 /// A running client. Dropping it closes its connection.
@@ -160,6 +161,12 @@ impl Client {
         let _ = self.commands.send(ClientCommand::Close);
     }
 
+    /// Stops at once without closing anything, as a crashed browser or a lost network does:
+    /// the server hears nothing more (not even ICE consent checks).
+    pub fn vanish(&self) {
+        let _ = self.commands.send(ClientCommand::Vanish);
+    }
+
     /// Counters and times.
     pub fn stats(&self) -> ClientStats {
         let shared = self.shared.lock().expect("not poisoned");
@@ -236,6 +243,7 @@ impl ClientTask {
                 c = commands.recv() => match c {
                     Some(ClientCommand::SetTone(t)) => self.generator = ToneGenerator::new(t),
                     Some(ClientCommand::SendDtmf(d)) => self.dtmf.push(&d, DEFAULT_TONE),
+                    Some(ClientCommand::Vanish) => return,
                     Some(ClientCommand::Close) | None => {
                         let (shared, capture) = (&self.shared, self.capture);
                         let mut emit = |o: LegOutput<'_>| on_output(shared, capture, o);

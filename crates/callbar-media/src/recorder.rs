@@ -133,10 +133,10 @@ impl Recorder {
         self.write_until(target);
         if now.saturating_duration_since(self.last_sync) >= Duration::from_secs(1) {
             self.last_sync = now;
-            if let Some(w) = self.writer.as_mut() {
-                if let Err(e) = w.flush() {
-                    self.fail(e);
-                }
+            if let Some(w) = self.writer.as_mut()
+                && let Err(e) = w.flush()
+            {
+                self.fail(e);
             }
         }
     }
@@ -145,10 +145,10 @@ impl Recorder {
         while self.written < target {
             let slot = &mut self.ring[(self.written % RING as u64) as usize];
             let [l, r] = std::mem::take(slot);
-            if let Some(w) = self.writer.as_mut() {
-                if let Err(e) = w.write_sample(l).and_then(|()| w.write_sample(r)) {
-                    self.fail(e);
-                }
+            if let Some(w) = self.writer.as_mut()
+                && let Err(e) = w.write_sample(l).and_then(|()| w.write_sample(r))
+            {
+                self.fail(e);
             }
             self.written += 1;
         }
@@ -178,10 +178,10 @@ impl Recorder {
         self.pause(false, now);
         let end = self.position(now);
         self.write_until(end);
-        if let Some(w) = self.writer.take() {
-            if let Err(e) = w.finalize() {
-                self.error.get_or_insert_with(|| e.to_string());
-            }
+        if let Some(w) = self.writer.take()
+            && let Err(e) = w.finalize()
+        {
+            self.error.get_or_insert_with(|| e.to_string());
         }
         RecordingSummary {
             path: self.path,

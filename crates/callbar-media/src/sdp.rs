@@ -261,10 +261,10 @@ impl AudioBuilder {
         }
         match name {
             "rtpmap" => {
-                if let Some(f) = parse_rtpmap(arg) {
-                    if self.rtpmaps.len() < 32 {
-                        self.rtpmaps.push(f);
-                    }
+                if let Some(f) = parse_rtpmap(arg)
+                    && self.rtpmaps.len() < 32
+                {
+                    self.rtpmaps.push(f);
                 }
             }
             "ptime" => self.ptime = arg.trim().parse().ok().filter(|&p| p > 0 && p <= 200),

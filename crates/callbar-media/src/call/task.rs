@@ -98,7 +98,7 @@ impl Bridge {
     }
 
     /// A customer-leg output: record it, forward it, report it.
-    fn from_customer(&mut self, o: LegOutput<'_>, agent: Option<&mut LegCore>, now: Instant) {
+    fn on_customer(&mut self, o: LegOutput<'_>, agent: Option<&mut LegCore>, now: Instant) {
         match o {
             LegOutput::Audio(f) => {
                 if let Some(rec) = self.recorder.as_mut() {
@@ -133,7 +133,7 @@ impl Bridge {
     }
 
     /// An agent-leg output: forward it (or silence when muted), report it.
-    fn from_agent(&mut self, o: LegOutput<'_>, customer: &mut LegCore, now: Instant) {
+    fn on_agent(&mut self, o: LegOutput<'_>, customer: &mut LegCore, now: Instant) {
         match o {
             LegOutput::Audio(f) => {
                 if self.held {
@@ -145,9 +145,9 @@ impl Bridge {
                         shared: None,
                         ..f
                     };
-                    self.to_customer(customer, &quiet, Source::Agent, now)
+                    self.send_to_customer(customer, &quiet, Source::Agent, now)
                 } else {
-                    self.to_customer(customer, &f, Source::Agent, now)
+                    self.send_to_customer(customer, &f, Source::Agent, now)
                 };
                 if sent {
                     self.progress.0 = true;
@@ -170,7 +170,7 @@ impl Bridge {
     }
 
     /// Sends a frame to the customer and records it on the right channel.
-    fn to_customer(&mut self, customer: &mut LegCore, f: &InFrame<'_>, source: Source, now: Instant) -> bool {
+    fn send_to_customer(&mut self, customer: &mut LegCore, f: &InFrame<'_>, source: Source, now: Instant) -> bool {
         let out = OutFrame {
             codec: f.codec,
             payload: f.payload,
@@ -206,11 +206,12 @@ impl Bridge {
         let tone = if self.held {
             Some(&mut self.hold)
         } else if !bridged {
-            if let Some((after, queue)) = &self.config.queue_tone {
-                if !self.on_queue_tone && now >= self.waiting_since + *after {
-                    self.on_queue_tone = true;
-                    self.waiting = ToneGenerator::new(queue.clone());
-                }
+            if let Some((after, queue)) = &self.config.queue_tone
+                && !self.on_queue_tone
+                && now >= self.waiting_since + *after
+            {
+                self.on_queue_tone = true;
+                self.waiting = ToneGenerator::new(queue.clone());
             }
             Some(&mut self.waiting)
         } else {
@@ -228,24 +229,24 @@ impl Bridge {
                 source: Source::Generated,
                 timestamp: self.tone_ts,
             };
-            if let Some(ts) = customer.send_audio(now, &frame) {
-                if let Some(rec) = self.recorder.as_mut() {
-                    rec.put(Channel::Agent, ts as u32, &linear, now);
-                }
+            if let Some(ts) = customer.send_audio(now, &frame)
+                && let Some(rec) = self.recorder.as_mut()
+            {
+                rec.put(Channel::Agent, ts as u32, &linear, now);
             }
         }
-        if self.held {
-            if let Some(agent) = agent {
-                let codec = agent.codec();
-                let frame = OutFrame {
-                    codec,
-                    payload: silence(codec, FRAME_SAMPLES),
-                    shared: None,
-                    source: Source::Generated,
-                    timestamp: self.tone_ts,
-                };
-                agent.send_audio(now, &frame);
-            }
+        if self.held
+            && let Some(agent) = agent
+        {
+            let codec = agent.codec();
+            let frame = OutFrame {
+                codec,
+                payload: silence(codec, FRAME_SAMPLES),
+                shared: None,
+                source: Source::Generated,
+                timestamp: self.tone_ts,
+            };
+            agent.send_audio(now, &frame);
         }
         if let Some((event, tone)) = self.dtmf_out.due(now) {
             customer.send_dtmf(now, event, tone);
@@ -317,7 +318,7 @@ pub(super) async fn run(
         task.bridge.emit(CallEvent::CustomerConnected);
     }
     for e in earlier {
-        task.bridge.from_customer(LegOutput::Event(e), None, now);
+        task.bridge.on_customer(LegOutput::Event(e), None, now);
     }
     task.run().await;
 }
@@ -378,7 +379,7 @@ impl CallTask {
             ..
         } = self;
         let mut agent = agent.as_mut().map(|a| &mut a.core);
-        let mut emit = |o: LegOutput<'_>| bridge.from_customer(o, agent.as_deref_mut(), now);
+        let mut emit = |o: LegOutput<'_>| bridge.on_customer(o, agent.as_deref_mut(), now);
         customer.core.on_datagram(now, &customer.buf[..n], from, &mut emit);
     }
 
@@ -393,7 +394,7 @@ impl CallTask {
             return;
         };
         let customer = &mut customer.core;
-        let mut emit = |o: LegOutput<'_>| bridge.from_agent(o, customer, now);
+        let mut emit = |o: LegOutput<'_>| bridge.on_agent(o, customer, now);
         agent.core.on_datagram(now, &agent.buf[..n], from, &mut emit);
     }
 
@@ -406,22 +407,22 @@ impl CallTask {
                 ..
             } = self;
             let mut agent_core = agent.as_mut().map(|a| &mut a.core);
-            let mut emit = |o: LegOutput<'_>| bridge.from_customer(o, agent_core.as_deref_mut(), now);
+            let mut emit = |o: LegOutput<'_>| bridge.on_customer(o, agent_core.as_deref_mut(), now);
             customer.core.on_timeout(now, &mut emit);
             if let Some(agent) = agent.as_mut() {
                 let customer = &mut customer.core;
-                let mut emit = |o: LegOutput<'_>| bridge.from_agent(o, customer, now);
+                let mut emit = |o: LegOutput<'_>| bridge.on_agent(o, customer, now);
                 agent.core.on_timeout(now, &mut emit);
             }
         }
-        if let Some(at) = self.bridge.tick_at {
-            if now >= at {
-                let agent = self.agent.as_mut().map(|a| &mut a.core);
-                self.bridge.tick(&mut self.customer.core, agent, now);
-                // Keep the 20 ms cadence; after a stall, restart it rather than burst.
-                let next = at + TICK;
-                self.bridge.tick_at = Some(if next + TICK < now { now + TICK } else { next });
-            }
+        if let Some(at) = self.bridge.tick_at
+            && now >= at
+        {
+            let agent = self.agent.as_mut().map(|a| &mut a.core);
+            self.bridge.tick(&mut self.customer.core, agent, now);
+            // Keep the 20 ms cadence; after a stall, restart it rather than burst.
+            let next = at + TICK;
+            self.bridge.tick_at = Some(if next + TICK < now { now + TICK } else { next });
         }
     }
 
@@ -510,8 +511,7 @@ impl CallTask {
         self.agent = Some(Slot::new(core));
         self.bridge.progress = (false, false, false);
         for e in earlier {
-            self.bridge
-                .from_agent(LegOutput::Event(e), &mut self.customer.core, now);
+            self.bridge.on_agent(LegOutput::Event(e), &mut self.customer.core, now);
         }
         Ok(())
     }

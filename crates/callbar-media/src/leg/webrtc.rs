@@ -272,10 +272,11 @@ impl WebRtcProto {
             Event::MediaData(d) => {
                 stats.received(d.network_time, d.data.len());
                 let (first, last) = (**d.seq_range.start(), **d.seq_range.end());
-                if let Some(prev) = self.last_seq {
-                    if first > prev + 1 && first - prev < 1000 {
-                        StatsCell::add(&stats.lost, first - prev - 1);
-                    }
+                if let Some(prev) = self.last_seq
+                    && first > prev + 1
+                    && first - prev < 1000
+                {
+                    StatsCell::add(&stats.lost, first - prev - 1);
                 }
                 self.last_seq = Some(self.last_seq.map_or(last, |p| p.max(last)));
                 if let CodecExtra::Tele(t) = d.codec_extra {
@@ -412,10 +413,8 @@ fn audio_mid(sdp: &str) -> Option<&str> {
                 return None;
             }
             in_audio = m.starts_with("audio ");
-        } else if in_audio {
-            if let Some(mid) = line.strip_prefix("a=mid:") {
-                return Some(mid.trim()).filter(|m| !m.is_empty() && m.len() <= 32);
-            }
+        } else if in_audio && let Some(mid) = line.strip_prefix("a=mid:") {
+            return Some(mid.trim()).filter(|m| !m.is_empty() && m.len() <= 32);
         }
     }
     None
@@ -435,14 +434,13 @@ fn offers_pcmu(sdp: &str) -> bool {
                     return true;
                 }
             }
-        } else if in_audio {
-            if let Some(map) = line.strip_prefix("a=rtpmap:") {
-                if let Some((pt, codec)) = map.split_once(' ') {
-                    if pts.contains(&pt) && codec.eq_ignore_ascii_case("PCMU/8000") {
-                        return true;
-                    }
-                }
-            }
+        } else if in_audio
+            && let Some(map) = line.strip_prefix("a=rtpmap:")
+            && let Some((pt, codec)) = map.split_once(' ')
+            && pts.contains(&pt)
+            && codec.eq_ignore_ascii_case("PCMU/8000")
+        {
+            return true;
         }
     }
     false

@@ -13,9 +13,11 @@ pub fn media() -> Media {
 }
 
 pub fn media_with(change: impl FnOnce(&mut MediaConfig)) -> Media {
-    let mut config = MediaConfig::default();
-    config.ports = 42000..=42999;
-    config.recordings_dir = std::env::temp_dir().join(format!("callbar-media-tests-{}", std::process::id()));
+    let mut config = MediaConfig {
+        ports: 42000..=42999,
+        recordings_dir: std::env::temp_dir().join(format!("callbar-media-tests-{}", std::process::id())),
+        ..MediaConfig::default()
+    };
     change(&mut config);
     Media::new(config)
 }
