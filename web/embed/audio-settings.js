@@ -46,7 +46,7 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
 
   const level = h('meter', { id: 'mic-level', min: 0, max: 1, low: 0.05, value: 0 });
   const checkHint = h('span', { class: 'hint' });
-  const check = h('button', { type: 'button', 'aria-pressed': 'false', on: { click: () => (meter ? stopCheck() : startCheck()) } }, 'Check microphone');
+  const check = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', on: { click: () => (meter ? stopCheck() : startCheck()) } }, 'Check microphone');
 
   const notifyText = h('p', { class: 'hint' });
   const notify = h('button', { type: 'button', on: { click: askNotifications } }, 'Enable notifications');
@@ -74,6 +74,8 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
 
   /** @type {{ stop(): void } | null} */
   let meter = null;
+  /** Counts checks started and stopped, so a microphone that opens late is let go. */
+  let checks = 0;
 
   /** @param {boolean} open */
   function setOpen(open) {
@@ -102,7 +104,7 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
       }
     });
     const field = h('div', { class: 'field' }, h('label', { for: id }, label), select);
-    return { select, field, noun: label === 'Ring device' ? 'Output' : label };
+    return { select, field, noun: role === 'mic' ? 'Microphone' : 'Speaker' };
   }
 
   async function refresh() {
@@ -129,37 +131,42 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
 
   async function startCheck() {
     stopCheck();
+    const run = checks;
+    meter = { stop() {} };
     check.setAttribute('aria-pressed', 'true');
     checkHint.textContent = 'Speak: the bar moves.';
+    /** @type {MediaStream} */
     let stream;
     try {
       stream = await microphone();
     } catch (e) {
-      stopCheck();
-      message.textContent = microphoneProblem(e);
+      if (run === checks) {
+        stopCheck();
+        message.textContent = microphoneProblem(e);
+      }
       return;
     }
+    if (run !== checks) return stream.getTracks().forEach((t) => t.stop());
     const ctx = audioContext();
     const source = ctx.createMediaStreamSource(stream);
     const analyser = ctx.createAnalyser();
     analyser.fftSize = 1024;
     source.connect(analyser);
     const samples = new Float32Array(analyser.fftSize);
-    let frame = 0;
-    const step = () => {
+    // 20 updates a second is smooth enough for a level bar and, unlike animation frames,
+    // keeps running where frames are rarely drawn (headless browsers in tests).
+    const timer = setInterval(() => {
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const s of samples) sum += s * s;
       // -60 dBFS and below is an empty bar, 0 dBFS a full one.
       const db = 10 * Math.log10(sum / samples.length || 1e-12);
       level.value = Math.min(1, Math.max(0, (db + 60) / 60));
-      frame = requestAnimationFrame(step);
-    };
-    step();
+    }, 50);
     refresh(); // Names become known once the microphone is allowed.
     meter = {
       stop() {
-        cancelAnimationFrame(frame);
+        clearInterval(timer);
         source.disconnect();
         for (const t of stream.getTracks()) t.stop();
       },
@@ -167,6 +174,7 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
   }
 
   function stopCheck() {
+    checks += 1;
     meter?.stop();
     meter = null;
     level.value = 0;
@@ -237,5 +245,7 @@ function fill(select, devices, noun, current) {
   });
   replace(select, options);
   select.value = current;
-  if (select.value !== current) select.value = current === '' && seen.has('default') ? 'default' : String(options[0]?.value ?? '');
+  // The default device may be listed as "default" or "", and a chosen one may be gone.
+  if (select.selectedIndex < 0) select.value = current === '' && seen.has('default') ? 'default' : '';
+  if (select.selectedIndex < 0) select.selectedIndex = 0;
 }

@@ -47,7 +47,8 @@ export function createCalls({ send, onProblem }) {
   const sessions = new Map();
   /** Offers sent on the current channel and not answered yet, per engagement. */
   const unanswered = new Map();
-  const testHooks = stored('callbar.testHooks') === 'on';
+  // Read when a call starts: tests set the flag in the frame after it has loaded.
+  const testHooks = () => stored('callbar.testHooks') === 'on';
 
   /** @param {string} id */
   async function start(id) {
@@ -56,7 +57,7 @@ export function createCalls({ send, onProblem }) {
     /** @type {Session} */
     const s = { pc: new RTCPeerConnection(), stream: null, sender: null, remote: null, closed: false };
     sessions.set(id, s);
-    if (testHooks) /** @type {any} */ (window).__callbarPeer = s.pc;
+    if (testHooks()) /** @type {any} */ (window).__callbarPeer = s.pc;
     s.pc.ontrack = (event) => {
       s.remote = event.streams[0] ?? new MediaStream([event.track]);
       remoteAudio.srcObject = s.remote;
@@ -105,7 +106,7 @@ export function createCalls({ send, onProblem }) {
     s.pc.close();
     stopTracks(s.stream);
     if (s.remote && remoteAudio.srcObject === s.remote) remoteAudio.srcObject = null;
-    if (testHooks && /** @type {any} */ (window).__callbarPeer === s.pc) delete (/** @type {any} */ (window).__callbarPeer);
+    if (/** @type {any} */ (window).__callbarPeer === s.pc) delete (/** @type {any} */ (window).__callbarPeer);
   }
 
   return {

@@ -70,17 +70,25 @@ export async function choose(role, deviceId) {
 export const canChooseOutput = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
 /**
- * The microphone as the agent chose it. Audio processing (echo cancellation, noise
- * suppression, gain control) is on for real agents; browser tests that measure injected
- * tones turn it off with `localStorage['callbar.audioProcessing'] = 'off'`.
+ * The microphone as the agent chose it, or the default one when it is gone. Audio
+ * processing (echo cancellation, noise suppression, gain control) is on for real agents;
+ * browser tests that measure injected tones turn it off with
+ * `localStorage['callbar.audioProcessing'] = 'off'`.
  * @returns {Promise<MediaStream>}
  */
-export function microphone() {
+export async function microphone() {
   const processing = stored('callbar.audioProcessing') !== 'off';
   /** @type {MediaTrackConstraints} */
   const audio = { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing };
-  // A plain deviceId is a preference: a microphone unplugged since falls back to another.
-  if (chosen.mic) audio.deviceId = chosen.mic;
+  // Chrome treats a bare deviceId as a hint it may ignore, so ask for exactly this one.
+  if (chosen.mic && chosen.mic !== 'default') {
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: { ...audio, deviceId: { exact: chosen.mic } } });
+    } catch (e) {
+      const name = e instanceof DOMException ? e.name : '';
+      if (name !== 'OverconstrainedError' && name !== 'NotFoundError') throw e;
+    }
+  }
   return navigator.mediaDevices.getUserMedia({ audio });
 }
 

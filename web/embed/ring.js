@@ -4,8 +4,9 @@
 // The ring is synthesized (no audio file to download): the North American ring, 440 Hz
 // plus 480 Hz, two seconds on and four off. The cadence is made inside the audio graph
 // rather than with timers, because browsers throttle timers in hidden tabs, which is
-// exactly when the ring matters: a 1/6 Hz sawtooth through a wave shaper that is open
-// for the first third of each cycle drives the gain. It plays on the ring device.
+// exactly when the ring matters: a 1/6 Hz triangle wave through a wave shaper that opens
+// above a threshold drives the gain (a sawtooth would click: its jump sweeps through the
+// open range). It plays on the ring device.
 //
 // Chrome refuses notification permission prompts from cross-origin iframes unless they
 // come from a user gesture (and some setups refuse them outright), so permission is
@@ -109,13 +110,14 @@ function ring() {
   gain.gain.value = 0;
   gain.connect(out);
 
-  // The cadence: a sawtooth runs from 0 up to 1, jumps to -1 and climbs back to 0 in each
-  // cycle; the shaper sounds while it is in [0, 2/3), the first ON seconds.
+  // The cadence: a triangle spends a share s of its cycle above 1 - 2s; it is shifted to
+  // start at that threshold, rising, so the first ring begins at once.
+  const threshold = 1 - (2 * ON) / CYCLE;
   const cadence = ctx.createOscillator();
-  cadence.type = 'sawtooth';
+  cadence.setPeriodicWave(triangle(ctx, threshold / 4));
   cadence.frequency.value = 1 / CYCLE;
   const shaper = ctx.createWaveShaper();
-  shaper.curve = gate(1201, ON / CYCLE);
+  shaper.curve = gate(1201, threshold);
   cadence.connect(shaper).connect(gain.gain);
 
   const tones = [440, 480].map((frequency) => {
@@ -136,19 +138,33 @@ function ring() {
 }
 
 /**
- * A wave-shaper curve over [-1, 1] that is VOLUME for inputs in [0, 2·share) and 0
- * elsewhere, with short ramps so the ring starts and stops without a click.
- * @param {number} points
- * @param {number} share  the sounding part of the cycle
+ * A triangle wave (peak 1) advanced by `shift` of a cycle.
+ * @param {BaseAudioContext} ctx
+ * @param {number} shift
  */
-function gate(points, share) {
+function triangle(ctx, shift) {
+  const n = 64;
+  const real = new Float32Array(n);
+  const imag = new Float32Array(n);
+  for (let k = 1; k < n; k += 2) {
+    const b = (8 * Math.sin((k * Math.PI) / 2)) / (Math.PI * k) ** 2;
+    imag[k] = b * Math.cos(2 * Math.PI * k * shift);
+    real[k] = b * Math.sin(2 * Math.PI * k * shift);
+  }
+  return ctx.createPeriodicWave(real, imag, { disableNormalization: true });
+}
+
+/**
+ * A wave-shaper curve over [-1, 1]: 0 up to `threshold`, then a short ramp (no click) up
+ * to VOLUME.
+ * @param {number} points
+ * @param {number} threshold
+ */
+function gate(points, threshold) {
   const curve = new Float32Array(points);
-  const end = 2 * share;
-  const ramp = 0.01;
   for (let i = 0; i < points; i++) {
     const x = (2 * i) / (points - 1) - 1;
-    const level = Math.min(1, Math.max(0, Math.min(x / ramp, (end - x) / ramp)));
-    curve[i] = VOLUME * level;
+    curve[i] = VOLUME * Math.min(1, Math.max(0, (x - threshold) / 0.02));
   }
   return curve;
 }
