@@ -4,6 +4,9 @@
 //
 // Device names stay empty until the page may use the microphone, so until then the lists
 // say "Microphone 1" and the panel offers "Allow microphone".
+//
+// Most sessions never open this panel, so main.js loads this module on the first click of
+// its "Audio settings" disclosure, keeping it out of the embed's first load.
 
 import { h, replace } from '../shared/dom.js';
 import {
@@ -35,7 +38,7 @@ const NOTIFICATION_TEXT = {
  *   onTestRing: () => void,
  * }} options
  */
-export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
+export function audioSettingsPanel({ onMicrophoneChange, onTestRing }) {
   const message = h('p', { class: 'muted', role: 'status' });
   const selects = {
     mic: deviceSelect('mic', 'Microphone'),
@@ -68,10 +71,6 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
     notifyText,
     message,
   );
-  const disclosure = h('button', { type: 'button', class: 'disclosure', 'aria-expanded': 'false', 'aria-controls': body.id }, 'Audio settings');
-  disclosure.addEventListener('click', () => setOpen(body.hidden));
-  const root = h('div', { class: 'audio-settings' }, disclosure, body);
-
   /** @type {{ stop(): void } | null} */
   let meter = null;
   /** Counts checks started and stopped, so a microphone that opens late is let go. */
@@ -80,7 +79,6 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
   /** @param {boolean} open */
   function setOpen(open) {
     body.hidden = !open;
-    disclosure.setAttribute('aria-expanded', String(open));
     if (open) {
       refresh();
       showNotificationState();
@@ -216,14 +214,10 @@ export function audioSettingsView({ onMicrophoneChange, onTestRing }) {
     if (!body.hidden) refresh();
   });
 
-  return {
-    root,
-    /** Stops the microphone check (sign-out). */
-    close() {
-      setOpen(false);
-    },
-  };
+  return { root: body, setOpen };
 }
+
+/** @typedef {ReturnType<typeof audioSettingsPanel>} AudioSettingsPanel */
 
 /**
  * @param {HTMLSelectElement} select

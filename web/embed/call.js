@@ -4,7 +4,7 @@
 // The server is ICE-lite and offers a host candidate in its answer, so the embed needs no
 // ICE servers and never waits for candidate gathering: it sends its offer as soon as the
 // local description is set, and the server learns the browser's address from the first
-// STUN check (docs/architecture.md, "Voice"). The server decides when audio starts
+// STUN check. The server decides when audio starts
 // (`start-media`, after an accept from the embed or the host) and owns mute, hold and
 // recording; this module only carries the audio and in-band DTMF.
 //

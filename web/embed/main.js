@@ -14,8 +14,7 @@ import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from
 import { engagementsView, queuesView } from './engagements.js';
 import { createCalls } from './call.js';
 import { createRinger } from './ring.js';
-import { audioSettingsView } from './audio-settings.js';
-import { replace } from '../shared/dom.js';
+import { h, replace } from '../shared/dom.js';
 
 /** @typedef {import('../types/protocol').ServerOp} ServerOp */
 /** @typedef {import('../types/protocol').EmbedMessage} EmbedMessage */
@@ -44,7 +43,7 @@ let contacts = null;
 let engagements = null;
 /** @type {ReturnType<typeof queuesView> | null} */
 let queues = null;
-/** @type {ReturnType<typeof audioSettingsView> | null} */
+/** @type {ReturnType<typeof audioSettings> | null} */
 let settings = null;
 /** Outbox entries this page has posted to its host: a redelivery is confirmed, not posted again. */
 const delivered = new Set();
@@ -190,10 +189,7 @@ function onOp(op) {
           media: calls,
         });
         queues = queuesView();
-        settings = audioSettingsView({
-          onMicrophoneChange: () => calls.changeMicrophone(),
-          onTestRing: () => ringer.test(),
-        });
+        settings = audioSettings();
         softphone = softphoneView({
           panels: [engagements.root, search.root, queues.root],
           settings: settings.root,
@@ -268,4 +264,33 @@ function onOp(op) {
       showSignIn(op.message);
       break;
   }
+}
+
+/**
+ * The "Audio settings" disclosure in the agent's panel. The panel's code loads on the
+ * first open: most sessions never need it, and the embed's first load stays small.
+ */
+function audioSettings() {
+  const button = h('button', { type: 'button', class: 'disclosure', 'aria-expanded': 'false' }, 'Audio settings');
+  const root = h('div', { class: 'audio-settings' }, button);
+  /** @type {Promise<import('./audio-settings.js').AudioSettingsPanel> | null} */
+  let panel = null;
+  const load = () =>
+    (panel ??= import('./audio-settings.js').then(({ audioSettingsPanel }) => {
+      const p = audioSettingsPanel({ onMicrophoneChange: () => calls.changeMicrophone(), onTestRing: () => ringer.test() });
+      root.append(p.root);
+      button.setAttribute('aria-controls', p.root.id);
+      return p;
+    }));
+  /** @param {boolean} open */
+  const setOpen = async (open) => {
+    button.setAttribute('aria-expanded', String(open));
+    (await load()).setOpen(open);
+  };
+  button.addEventListener('click', () => setOpen(button.getAttribute('aria-expanded') !== 'true'));
+  return {
+    root,
+    /** Closes the panel and stops its microphone check (sign-out). */
+    close: () => panel && setOpen(false),
+  };
 }
