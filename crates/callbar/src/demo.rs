@@ -12,7 +12,7 @@ use callbar_store::{NewEntryPoint, NewQueue, Store};
 
 use crate::auth::password;
 use crate::config::Config;
-use crate::engine::settings::QueueSettings;
+use crate::engine::settings::{QueueSettings, RecordingPolicy};
 use crate::http::{assets, embed::escape, with_common_layers};
 use crate::org::{self, UserInput};
 
@@ -69,10 +69,13 @@ pub async fn seed(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<boo
             resolved.get_or_insert(added.id);
         }
         // Offers ring for 30 s; wrap-up closes on its own after two minutes as "Resolved".
+        // Calls are recorded from the moment they are accepted.
+        let recording = (channel == "voice").then_some(RecordingPolicy::Always);
         let settings = QueueSettings {
             ring_timeout_ms: Some(30_000),
             wrap_up_ms: Some(120_000),
             default_disposition: resolved,
+            recording,
             ..QueueSettings::default()
         };
         store

@@ -19,6 +19,7 @@ pub mod org;
 pub mod origin;
 pub mod server;
 pub mod state;
+pub mod voice;
 
 use cli::{Cli, Command};
 use commands::open;

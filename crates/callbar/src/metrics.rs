@@ -4,6 +4,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -18,6 +19,8 @@ pub struct Metrics {
     pub host_messages: Family<Outcome, Counter>,
     pub embed_loads: Family<Outcome, Counter>,
     resident_memory: Gauge,
+    /// Seconds from an agent's accept to audio flowing both ways.
+    pub accept_to_audio: Histogram,
 }
 
 impl Metrics {
@@ -47,6 +50,12 @@ impl Metrics {
             "Embed page loads by outcome (approved, refused)",
             embed_loads.clone(),
         );
+        let accept_to_audio = Histogram::new([0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0].into_iter());
+        registry.register(
+            "accept_to_audio_seconds",
+            "Time from an agent's accept to audio flowing both ways",
+            accept_to_audio.clone(),
+        );
         let resident_memory = Gauge::default();
         registry.register(
             "resident_memory_bytes",
@@ -60,6 +69,7 @@ impl Metrics {
             host_messages,
             embed_loads,
             resident_memory,
+            accept_to_audio,
         }
     }
 

@@ -19,8 +19,10 @@ use crate::directory::{Directory, MISSED_REASON};
 use crate::engine;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::voice::{self, Voice};
 use crate::{demo, http};
 use callbar_engine::EngineConfig;
+use callbar_media::{Media, MediaConfig};
 
 /// Finished engagements the engine keeps queryable (`GET /api/v1/engagements/{id}`).
 const RETAIN_FINISHED: usize = 1000;
@@ -123,8 +125,27 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     }
     let lookups = Arc::new(Lookups::default());
     restore_contacts(&store, &lookups, &rebuilt.engine).await?;
+    let recordings_dir = voice::recordings::dir(&config.data_dir);
+    std::fs::create_dir_all(&recordings_dir)
+        .with_context(|| format!("cannot create the recordings folder {}", recordings_dir.display()))?;
+    let media = Media::new(MediaConfig {
+        bind_ip: config.media_ip,
+        advertise_ip: config.media_ip,
+        ports: config.media_ports.clone(),
+        recordings_dir: recordings_dir.clone(),
+        ..MediaConfig::default()
+    });
+    let voice = Arc::new(Voice::new(media));
+    let recording_key = voice::recordings::load_key(&config.data_dir)?;
+    let metrics = Arc::new(Metrics::new());
     let parts = engine::Parts {
         lookups: lookups.clone(),
+        voice: voice.clone(),
+        recordings: engine::RecordingLinks {
+            public_url: config.public_url.clone(),
+            key: recording_key,
+            data_dir: config.data_dir.clone(),
+        },
         store: store.clone(),
         hub: agents.clone(),
         directory: directory.clone(),
@@ -140,7 +161,10 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         engine,
         deliveries,
         lookups,
-        metrics: Metrics::new(),
+        voice,
+        customer_limits: Default::default(),
+        recording_key,
+        metrics,
         shutdown: shutdown.clone(),
         config: config.clone(),
     });
@@ -162,6 +186,11 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             servers.spawn(serve(listener, site.clone(), shutdown.clone()));
         }
     }
+    servers.spawn(voice::recordings::purge(
+        recordings_dir,
+        config.recording_retention_days,
+        shutdown.clone(),
+    ));
     servers.spawn(purge_sessions(store, shutdown));
     servers.spawn(async move {
         let _ = deliveries_task.await;

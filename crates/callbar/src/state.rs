@@ -12,6 +12,8 @@ use crate::config::Config;
 use crate::directory::Directory;
 use crate::engine::EngineHandle;
 use crate::metrics::Metrics;
+use crate::voice::Voice;
+use crate::voice::widget::CustomerLimits;
 
 pub struct AppState {
     pub config: Config,
@@ -22,7 +24,11 @@ pub struct AppState {
     pub engine: EngineHandle,
     pub deliveries: Deliveries,
     pub lookups: Arc<Lookups>,
-    pub metrics: Metrics,
+    pub voice: Arc<Voice>,
+    pub customer_limits: CustomerLimits,
+    /// Signs recording links (see `voice::recordings`).
+    pub recording_key: [u8; 32],
+    pub metrics: Arc<Metrics>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
 }

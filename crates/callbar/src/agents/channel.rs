@@ -24,6 +24,7 @@ use crate::auth::{AuthError, Authenticated};
 use crate::engine::{RunError, views};
 use crate::metrics::Metrics;
 use crate::state::{AppState, SharedState};
+use crate::voice::{self, Control};
 use callbar_engine::{Command, EngineError};
 
 /// The largest client message accepted (a host message is at most 64 KiB of JSON).
@@ -184,7 +185,7 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
     };
     let agent = user.id.clone();
     let supervisor = user.role >= callbar_store::Role::Supervisor;
-    let lookups = state.lookups.clone();
+    let (lookups, voice) = (state.lookups.clone(), state.voice.clone());
     let (engagements, queues) = state
         .engine
         .query(move |engine, now| {
@@ -195,7 +196,7 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
             };
             queue_ids.sort();
             (
-                views::agent_engagements(engine, &lookups, &agent),
+                views::agent_engagements(engine, &lookups, &voice, &agent),
                 views::queue_stats(engine, &queue_ids, now),
             )
         })
@@ -314,13 +315,23 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
             state.deliveries.confirmed(outbox_id, &auth.user.id);
             Vec::new()
         }
-        ClientOp::MediaOffer { .. }
-        | ClientOp::SetMute { .. }
-        | ClientOp::SetHold { .. }
-        | ClientOp::SetRecording { .. }
-        | ClientOp::SendDtmf { .. } => vec![ServerOp::Problem {
-            message: "voice is not available on this server yet".into(),
-        }],
+        ClientOp::MediaOffer { engagement_id, sdp } => {
+            match voice::media_offer(state, &auth.user.id, &engagement_id, &sdp).await {
+                Ok(answer) => vec![ServerOp::MediaAnswer {
+                    engagement_id,
+                    sdp: answer,
+                }],
+                Err(e) => vec![ServerOp::Problem { message: e.to_string() }],
+            }
+        }
+        ClientOp::SetMute { engagement_id, mute } => control(state, auth, &engagement_id, Control::Mute(mute)).await,
+        ClientOp::SetHold { engagement_id, hold } => control(state, auth, &engagement_id, Control::Hold(hold)).await,
+        ClientOp::SetRecording { engagement_id, action } => {
+            control(state, auth, &engagement_id, Control::Recording(action)).await
+        }
+        ClientOp::SendDtmf { engagement_id, digits } => {
+            control(state, auth, &engagement_id, Control::Dtmf(digits)).await
+        }
         ClientOp::PickContact {
             engagement_id,
             contact_id,
@@ -350,5 +361,12 @@ async fn engagement_op(state: &AppState, auth: &Authenticated, engagement: &str,
         Err(refusal) => vec![ServerOp::Problem {
             message: refusal.message,
         }],
+    }
+}
+
+async fn control(state: &AppState, auth: &Authenticated, engagement: &str, control: Control) -> Vec<ServerOp> {
+    match voice::apply_control(state, &auth.user.id, engagement, control).await {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![ServerOp::Problem { message: e.to_string() }],
     }
 }

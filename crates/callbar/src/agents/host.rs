@@ -7,7 +7,8 @@
 use callbar_protocol::channel::ServerOp;
 use callbar_protocol::{
     AgentInfo, AgentStatusInfo, CommandResponse, DispositionCodesResponse, EmbedMessage, EngagementStatusResponse,
-    ErrorCode, HostMessage, RequestId, ScreenPop, VariablesResponse, ZccError, parse_host_message,
+    ErrorCode, HoldResponse, HoldState, HostMessage, MuteResponse, RecordingResponse, RequestId, ScreenPop,
+    VariablesResponse, ZccError, parse_host_message,
 };
 use callbar_store::User;
 use serde_json::Value;
@@ -18,6 +19,7 @@ use super::status::{self, StatusError};
 use crate::auth::Authenticated;
 use crate::engine::views;
 use crate::state::AppState;
+use crate::voice::{self, Control, ControlError};
 use callbar_engine::{Engagement, Engine};
 
 /// The `zcc-agent-info-response` payload for a user.
@@ -152,8 +154,12 @@ async fn apply(state: &AppState, auth: &Authenticated, message: HostMessage) -> 
             vec![ServerOp::ContactSearchResult { matches: matches.0 }]
         }
         H::InitConfigResponse(config) => {
-            let event = config.phone.as_ref().and_then(|p| p.screen_pop_event.as_deref());
-            state.lookups.configure(&user.id, event);
+            let phone = config.phone.as_ref();
+            let event = phone.and_then(|p| p.screen_pop_event.as_deref());
+            let links = phone
+                .and_then(|p| p.call_log_configs.as_ref())
+                .and_then(|c| c.auto_update_call_url);
+            state.lookups.configure(&user.id, event, links);
             Vec::new()
         }
         H::IncomingPhoneResponse(matches) => answered(state, &user.id, LookupKind::Phone, matches.0).await?,
@@ -169,6 +175,35 @@ async fn apply(state: &AppState, auth: &Authenticated, message: HostMessage) -> 
         H::SetEngagementDisposition(ref c) => {
             let action = Action::SetDisposition(c.disposition_id.clone());
             act(state, user, &message, &c.engagement_id, action).await
+        }
+        H::SetMute(ref c) => {
+            let result = voice::apply_control(state, &user.id, &c.engagement_id, Control::Mute(c.mute)).await;
+            control_response(&message, result, |result, view| {
+                EmbedMessage::SetMuteResponse(MuteResponse {
+                    result,
+                    muted: view.map(|v| v.muted),
+                })
+            })
+        }
+        H::SetHold(ref c) => {
+            let result = voice::apply_control(state, &user.id, &c.engagement_id, Control::Hold(c.hold)).await;
+            control_response(&message, result, |result, view| {
+                let hold_state = view.map(|v| if v.held { HoldState::Held } else { HoldState::Active });
+                EmbedMessage::SetHoldResponse(HoldResponse { result, hold_state })
+            })
+        }
+        H::SendDtmf(ref c) => {
+            let result = voice::apply_control(state, &user.id, &c.engagement_id, Control::Dtmf(c.digits.clone())).await;
+            control_response(&message, result, |result, _| EmbedMessage::SendDtmfResponse(result))
+        }
+        H::SetRecording(ref c) => {
+            let result = voice::apply_control(state, &user.id, &c.engagement_id, Control::Recording(c.action)).await;
+            control_response(&message, result, |result, view| {
+                EmbedMessage::SetRecordingResponse(RecordingResponse {
+                    result,
+                    recording_state: view.and_then(|v| v.recording),
+                })
+            })
         }
         // Audio controls, transfer and video need a voice or video engagement.
         ref command => {
@@ -273,10 +308,27 @@ pub async fn pick(state: &AppState, agent: &str, engagement: &str, contact_id: &
 
 /// The agent's engagements as the embed shows them.
 pub async fn engagements_op(state: &AppState, agent: &str) -> anyhow::Result<ServerOp> {
-    let (lookups, agent) = (state.lookups.clone(), agent.to_owned());
+    let (lookups, voice, agent) = (state.lookups.clone(), state.voice.clone(), agent.to_owned());
     let engagements = state
         .engine
-        .query(move |engine, _| views::agent_engagements(engine, &lookups, &agent))
+        .query(move |engine, _| views::agent_engagements(engine, &lookups, &voice, &agent))
         .await?;
     Ok(ServerOp::Engagements { engagements })
+}
+
+/// The `-response` of an audio control: success with the call's state, or the failure.
+fn control_response(
+    command: &HostMessage,
+    result: Result<callbar_protocol::channel::CallView, ControlError>,
+    respond: impl FnOnce(CommandResponse, Option<callbar_protocol::channel::CallView>) -> EmbedMessage,
+) -> Vec<ServerOp> {
+    match result {
+        Ok(view) => {
+            let (request_id, engagement_id) = command.ids();
+            let ok = CommandResponse::ok(request_id.cloned(), engagement_id.map(str::to_owned));
+            post(respond(ok, Some(view)))
+        }
+        Err(ControlError::NoCall(_)) => post(not_yours(command)),
+        Err(ControlError::Refused(why)) => post(command.failure(ErrorCode::InvalidState, why)),
+    }
 }

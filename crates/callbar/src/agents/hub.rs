@@ -106,6 +106,15 @@ impl AgentHub {
         }
     }
 
+    /// Sends to one channel of the user (the newest): for what only one window must do,
+    /// such as opening the audio of a call.
+    pub fn send_one(&self, user_id: &str, op: ServerOp) {
+        let inner = self.lock();
+        if let Some(conn) = inner.conns.get(user_id).and_then(|list| list.last()) {
+            let _ = conn.tx.try_send(op);
+        }
+    }
+
     /// Sends to every channel whose user `pick` gives something for.
     pub fn broadcast(&self, pick: impl Fn(&str, Role) -> Option<ServerOp>) {
         let mut inner = self.lock();

@@ -48,6 +48,8 @@ struct Inner {
     linked: HashMap<String, Linked>,
     /// Per agent: whether their host asked for pops while ringing.
     pop_while_ringing: HashMap<String, bool>,
+    /// Per agent: whether their host wants `zcc-call-recording` (default yes).
+    recording_links: HashMap<String, bool>,
 }
 
 #[derive(Default)]
@@ -56,10 +58,20 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    /// The host's `zcc-init-config-response` of an agent's embed: `phone.screenPopEvent`.
-    pub fn configure(&self, agent: &str, screen_pop_event: Option<&str>) {
+    /// The host's `zcc-init-config-response` of an agent's embed: `phone.screenPopEvent`
+    /// and `phone.callLogConfigs.autoUpdateCallURL`.
+    pub fn configure(&self, agent: &str, screen_pop_event: Option<&str>, recording_links: Option<bool>) {
         let ringing = screen_pop_event.is_some_and(|e| e.eq_ignore_ascii_case("RINGING"));
-        self.lock().pop_while_ringing.insert(agent.to_owned(), ringing);
+        let mut inner = self.lock();
+        inner.pop_while_ringing.insert(agent.to_owned(), ringing);
+        inner
+            .recording_links
+            .insert(agent.to_owned(), recording_links.unwrap_or(true));
+    }
+
+    /// Whether the agent's host wants `zcc-call-recording` after a recorded call's log.
+    pub fn auto_update_call_url(&self, agent: &str) -> bool {
+        self.lock().recording_links.get(agent).copied().unwrap_or(true)
     }
 
     /// The embed asked its host about `engagement`'s customer, known by `address`.
@@ -160,7 +172,7 @@ mod tests {
     #[test]
     fn one_match_pops_at_once_when_configured_ringing() {
         let l = Lookups::default();
-        l.configure("ada", Some("RINGING"));
+        l.configure("ada", Some("RINGING"), None);
         l.asked("ada", LookupKind::Phone, "e1", "+1650");
         let (e, pop) = l.answered("ada", LookupKind::Phone, vec![contact("c1")]).unwrap();
         assert_eq!((e.as_str(), pop), ("e1", Pop::Now("+1650".into())));
@@ -180,7 +192,7 @@ mod tests {
     #[test]
     fn several_matches_wait_for_the_agent() {
         let l = Lookups::default();
-        l.configure("ada", Some("RINGING"));
+        l.configure("ada", Some("RINGING"), None);
         l.asked("ada", LookupKind::Phone, "e1", "+1650");
         let (_, pop) = l
             .answered("ada", LookupKind::Phone, vec![contact("c1"), contact("c2")])

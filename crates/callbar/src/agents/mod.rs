@@ -11,4 +11,5 @@ pub mod status;
 
 pub use channel::upgrade;
 pub use deliveries::Deliveries;
+pub use host::engagements_op;
 pub use hub::AgentHub;

@@ -4,7 +4,7 @@
 //! state of that moment; the resulting [`Effect`]s wait until the command is in the log.
 
 use callbar_engine::{CallLog, Engine, OfferEndReason, Output, ReportedStatus};
-use callbar_protocol::channel::ServerOp;
+use callbar_protocol::channel::{CallPhase, ServerOp};
 use callbar_protocol::{
     CallConnected, CallRinging, Channel, ChatRinging, EmbedMessage, EngagementEnded, EngagementStarted,
     InboundNotConnected, InboundReason, IncomingEmailRequest, IncomingPhoneRequest, SmsRinging, VideoRinging,
@@ -45,6 +45,16 @@ pub enum Effect {
     Connected { agent: String, engagement: String },
     /// The engagement is over: forget what was linked to it.
     Finished { engagement: String },
+    /// Voice: tell the customer where the call stands.
+    Phase { engagement: String, phase: CallPhase },
+    /// Voice: the agent accepted; their embed opens its audio leg.
+    CallAccepted {
+        engagement: String,
+        agent: String,
+        queue: String,
+    },
+    /// Voice: the live part ended; hang up the audio.
+    HangUp { engagement: String },
 }
 
 pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
@@ -64,6 +74,7 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
     for output in outputs {
         match output {
             Output::Offered { engagement, agent, .. } => {
+                phase(fx, engine, engagement, CallPhase::Ringing);
                 post(fx, agent, ringing(engine, engagement));
                 if let Some(lookup) = lookup(engine, agent, engagement) {
                     fx.push(lookup);
@@ -89,9 +100,22 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
                     engagement_id: engagement.clone(),
                 });
                 post(fx, agent, Some(message));
+                if engine
+                    .engagement(engagement)
+                    .is_some_and(|e| matches!(e.state, callbar_engine::EngagementState::Queued))
+                {
+                    phase(fx, engine, engagement, CallPhase::Waiting);
+                }
                 refresh(fx, agent);
             }
             Output::Accepted { engagement, agent } => {
+                if let Some(e) = engine.engagement(engagement).filter(|e| e.channel == Channel::Voice) {
+                    fx.push(Effect::CallAccepted {
+                        engagement: engagement.clone(),
+                        agent: agent.clone(),
+                        queue: e.queue_id.clone(),
+                    });
+                }
                 post(fx, agent, started(engine, engagement));
                 fx.push(Effect::Connected {
                     agent: agent.clone(),
@@ -100,6 +124,9 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
                 refresh(fx, agent);
             }
             Output::LiveEnded { engagement, agent, .. } => {
+                fx.push(Effect::HangUp {
+                    engagement: engagement.clone(),
+                });
                 post(fx, agent, ended(engine, engagement));
                 refresh(fx, agent);
             }
@@ -142,6 +169,19 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
             // Queue movements show in the queue statistics; no agent holds the engagement.
             Output::Queued { .. } | Output::Overflowed { .. } => {}
         }
+    }
+}
+
+/// A voice engagement's phase for its customer.
+fn phase(fx: &mut Vec<Effect>, engine: &Engine, engagement: &str, phase: CallPhase) {
+    if engine
+        .engagement(engagement)
+        .is_some_and(|e| e.channel == Channel::Voice)
+    {
+        fx.push(Effect::Phase {
+            engagement: engagement.to_owned(),
+            phase,
+        });
     }
 }
 

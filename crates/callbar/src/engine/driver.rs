@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use callbar_engine::{Command, Engine, EngineError, Output};
 use callbar_protocol::channel::{QueueStatsView, ServerOp};
-use callbar_protocol::{EmbedMessage, ScreenPop};
+use callbar_protocol::{CallRecording, EmbedMessage, ScreenPop};
 use callbar_store::{NewOutboxEntry, Store};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
@@ -19,10 +19,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::announce::{self, Effect};
 use super::recovery::{self, Organization};
+use super::settings::{self, RecordingPolicy};
 use super::{EngineHandle, Request, call_log, views};
 use crate::agents::AgentHub;
 use crate::agents::lookups::Lookups;
 use crate::directory::Directory;
+use crate::voice::{Voice, recordings};
 
 /// Commands taken from the queue at once, at most.
 const BATCH: usize = 512;
@@ -38,7 +40,17 @@ pub struct Parts {
     pub hub: Arc<AgentHub>,
     pub directory: Arc<Directory>,
     pub lookups: Arc<Lookups>,
+    pub voice: Arc<Voice>,
+    pub recordings: RecordingLinks,
     pub shutdown: CancellationToken,
+}
+
+/// What recording links in call logs are made from.
+#[derive(Clone)]
+pub struct RecordingLinks {
+    pub public_url: String,
+    pub key: [u8; 32],
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Starts the engine task with a rebuilt engine, after bringing its organization in step
@@ -231,7 +243,15 @@ impl Driver {
                         .user(agent)
                         .map(|u| u.extension.clone())
                         .unwrap_or_default();
-                    let messages = call_log::messages(log, &extension, self.parts.lookups.contact(engagement));
+                    let mut messages = call_log::messages(log, &extension, self.parts.lookups.contact(engagement));
+                    if self.parts.voice.was_recorded(engagement) && self.parts.lookups.auto_update_call_url(agent) {
+                        let links = &self.parts.recordings;
+                        let url = recordings::signed_url(&links.public_url, &links.key, engagement, self.now);
+                        messages.push(EmbedMessage::CallRecording(CallRecording {
+                            engagement_id: engagement.clone(),
+                            recording_url: url,
+                        }));
+                    }
                     let entry = NewOutboxEntry {
                         engagement_id: engagement.clone(),
                         agent_id: agent.clone(),
@@ -300,7 +320,34 @@ impl Driver {
                         );
                     }
                 }
-                Effect::Finished { engagement } => lookups.forget(&engagement),
+                Effect::Finished { engagement } => {
+                    lookups.forget(&engagement);
+                    self.parts.voice.forget(&engagement);
+                }
+                Effect::Phase { engagement, phase } => self.parts.voice.phase(&engagement, phase),
+                Effect::CallAccepted {
+                    engagement,
+                    agent,
+                    queue,
+                } => {
+                    let name = directory.user(&agent).map(|u| u.name.clone()).unwrap_or_default();
+                    let voice = &self.parts.voice;
+                    voice.accepted(&engagement, &agent, &name);
+                    hub.send_one(
+                        &agent,
+                        ServerOp::StartMedia {
+                            engagement_id: engagement.clone(),
+                        },
+                    );
+                    if settings::recording_policy(&directory.queues(), &queue) == RecordingPolicy::Always {
+                        let path = recordings::path(&self.parts.recordings.data_dir, &engagement);
+                        voice.record_always(&engagement, &path).await;
+                    }
+                }
+                Effect::HangUp { engagement } => {
+                    let voice = self.parts.voice.clone();
+                    tokio::spawn(async move { voice.hang_up(&engagement).await });
+                }
                 Effect::Refresh { agent } => {
                     if !refresh.contains(&agent) {
                         refresh.push(agent);
@@ -309,7 +356,7 @@ impl Driver {
             }
         }
         for agent in refresh {
-            let engagements = views::agent_engagements(&self.engine, lookups, &agent);
+            let engagements = views::agent_engagements(&self.engine, lookups, &self.parts.voice, &agent);
             hub.send(&agent, ServerOp::Engagements { engagements });
         }
     }

@@ -17,7 +17,7 @@ pub mod views;
 use callbar_engine::{Command, Engine, EngineError, Output};
 use tokio::sync::{mpsc, oneshot};
 
-pub use driver::{Parts, spawn};
+pub use driver::{Parts, RecordingLinks, spawn};
 
 /// How the rest of the server talks to the engine.
 #[derive(Clone)]

@@ -32,6 +32,31 @@ pub struct QueueSettings {
     pub default_disposition: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_level_ms: Option<i64>,
+    /// Voice queues: whether calls are recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingPolicy>,
+}
+
+/// Whether a voice queue's calls are recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordingPolicy {
+    /// From the moment the agent accepts.
+    Always,
+    /// When the agent or the host starts it (`zcc-set-recording`).
+    #[default]
+    OnDemand,
+    /// Never; requests to record are refused.
+    Never,
+}
+
+/// The recording policy of a queue.
+pub fn recording_policy(queues: &[Queue], queue_id: &str) -> RecordingPolicy {
+    queues
+        .iter()
+        .find(|q| q.id == queue_id)
+        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).recording)
+        .unwrap_or_default()
 }
 
 impl QueueSettings {
@@ -47,7 +72,8 @@ impl QueueSettings {
             max_wait,
             wrap_up_ms,
             default_disposition,
-            service_level_ms
+            service_level_ms,
+            recording
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The engine's state as the embed and the host see it.
 
 use crate::agents::lookups::Lookups;
+use crate::voice::Voice;
 use callbar_engine::{CONSUMER_EMAIL, CONSUMER_NAME, CONSUMER_PHONE, Engagement, EngagementState as State, Engine};
 use callbar_protocol::channel::{EngagementView, QueueStatsView};
 use callbar_protocol::{Disposition, EngagementState, EngagementSummary, Variable, VariableKind};
@@ -66,7 +67,7 @@ pub fn variables(e: &Engagement) -> Vec<Variable> {
 }
 
 /// What the embed shows of one engagement of the agent.
-pub fn engagement(engine: &Engine, lookups: &Lookups, e: &Engagement) -> Option<EngagementView> {
+pub fn engagement(engine: &Engine, lookups: &Lookups, voice: &Voice, e: &Engagement) -> Option<EngagementView> {
     let state = state(e)?;
     let (matches, contact) = lookups.view(&e.id);
     Some(EngagementView {
@@ -99,17 +100,17 @@ pub fn engagement(engine: &Engine, lookups: &Lookups, e: &Engagement) -> Option<
         variables: variables(e),
         matches,
         contact,
-        call: None,
+        call: voice.view(&e.id),
     })
 }
 
 /// Every engagement the agent holds, oldest first.
-pub fn agent_engagements(engine: &Engine, lookups: &Lookups, agent: &str) -> Vec<EngagementView> {
+pub fn agent_engagements(engine: &Engine, lookups: &Lookups, voice: &Voice, agent: &str) -> Vec<EngagementView> {
     let mut list: Vec<EngagementView> = engine
         .agent_engagements(agent)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|e| engagement(engine, lookups, e))
+        .filter_map(|e| engagement(engine, lookups, voice, e))
         .collect();
     list.sort_by_key(|v| v.create_ts);
     list

@@ -52,7 +52,9 @@ pub fn router(state: SharedState) -> Router {
             api::routes()
                 .merge(engagements::routes())
                 .merge(routing::routes())
-                .route("/agent/channel", get(agents::upgrade)),
+                .route("/agent/channel", get(agents::upgrade))
+                .route("/widget/channel", get(crate::voice::widget::upgrade))
+                .route("/recordings/{engagement}", get(crate::voice::recordings::fetch)),
         )
         .with_state(state);
     with_common_layers(router)
