@@ -50,7 +50,7 @@ impl Metrics {
             "Embed page loads by outcome (approved, refused)",
             embed_loads.clone(),
         );
-        let accept_to_audio = Histogram::new([0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0].into_iter());
+        let accept_to_audio = Histogram::new([0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0]);
         registry.register(
             "accept_to_audio_seconds",
             "Time from an agent's accept to audio flowing both ways",
