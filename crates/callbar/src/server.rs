@@ -297,7 +297,6 @@ async fn print_banner(config: &Config, store: &Arc<dyn Store>, created_demo: boo
             "  Customer website:      {}/  (its \"Call us\" button rings the agents)\n",
             config.demo_site_public_url
         );
-        out += &format!(config.demo_site_public_url);
     }
     out += &format!(
         "  Embed:                 {}/cci/callbar/crm/?origin=<host origin>\n  API:                   {}/api/v1/\n  \
