@@ -285,7 +285,13 @@ function audioSettings() {
   /** @param {boolean} open */
   const setOpen = async (open) => {
     button.setAttribute('aria-expanded', String(open));
-    (await load()).setOpen(open);
+    try {
+      (await load()).setOpen(open);
+    } catch {
+      // The module could not load (offline?): stay closed; the next click tries again.
+      panel = null;
+      button.setAttribute('aria-expanded', 'false');
+    }
   };
   button.addEventListener('click', () => setOpen(button.getAttribute('aria-expanded') !== 'true'));
   return {
