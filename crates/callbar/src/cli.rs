@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Days recordings are kept. Default: 90
     #[arg(long, env = "CALLBAR_RECORDING_RETENTION_DAYS", value_name = "DAYS")]
     pub recording_retention_days: Option<u32>,
+    /// Widget calls one client address may have at once. Default: 3
+    #[arg(long, env = "CALLBAR_WIDGET_CALLS_PER_ADDRESS", value_name = "N")]
+    pub widget_calls_per_address: Option<usize>,
     /// Neither create the demo organization nor serve the demo CRM.
     #[arg(long, env = "CALLBAR_NO_DEMO")]
     pub no_demo: bool,

@@ -34,6 +34,8 @@ pub struct Config {
     pub media_ports: std::ops::RangeInclusive<u16>,
     /// Recordings older than this are deleted.
     pub recording_retention_days: u32,
+    /// Widget calls one client address may have at once.
+    pub widget_calls_per_address: usize,
     pub data_dir: PathBuf,
     /// Create the demo organization on an empty database and serve the demo CRM.
     pub demo: bool,
@@ -79,6 +81,7 @@ struct FileConfig {
     media_ip: Option<String>,
     media_ports: Option<String>,
     recording_retention_days: Option<u32>,
+    widget_calls_per_address: Option<usize>,
     data_dir: Option<PathBuf>,
     demo: Option<bool>,
     log: Option<String>,
@@ -155,6 +158,13 @@ impl Config {
             .recording_retention_days
             .or(file.recording_retention_days)
             .unwrap_or(90);
+        let widget_calls_per_address = args
+            .widget_calls_per_address
+            .or(file.widget_calls_per_address)
+            .unwrap_or(3);
+        if widget_calls_per_address == 0 {
+            bail!("widget_calls_per_address must be at least 1");
+        }
         if recording_retention_days == 0 {
             bail!("recording_retention_days must be at least 1");
         }
@@ -193,6 +203,7 @@ impl Config {
             media_ip,
             media_ports,
             recording_retention_days,
+            widget_calls_per_address,
             data_dir: data_dir
                 .map(Path::to_path_buf)
                 .or(file.data_dir)

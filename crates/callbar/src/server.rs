@@ -19,6 +19,7 @@ use crate::directory::{Directory, MISSED_REASON};
 use crate::engine;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::voice::widget::CustomerLimits;
 use crate::voice::{self, Voice};
 use crate::{demo, http};
 use callbar_engine::EngineConfig;
@@ -162,7 +163,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         deliveries,
         lookups,
         voice,
-        customer_limits: Default::default(),
+        customer_limits: CustomerLimits::new(config.widget_calls_per_address),
         recording_key,
         metrics,
         shutdown: shutdown.clone(),

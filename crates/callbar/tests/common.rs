@@ -26,6 +26,7 @@ pub fn config(dir: &std::path::Path) -> Config {
         media_ip: std::net::IpAddr::from([127, 0, 0, 1]),
         media_ports: 41000..=41999,
         recording_retention_days: 90,
+        widget_calls_per_address: 3,
         data_dir: dir.to_path_buf(),
         demo: true,
         log_filter: "warn".into(),

@@ -24,24 +24,29 @@ use tokio::sync::mpsc;
 use crate::origin::normalize_origin;
 use crate::state::SharedState;
 
-/// Calls one address may have at once.
-const CALLS_PER_ADDRESS: usize = 3;
 /// The largest message accepted (an SDP offer is a few KB).
 const MAX_MESSAGE: usize = 32 * 1024;
 /// Time to send `call` after connecting.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Open customer channels per address.
-#[derive(Default)]
 pub struct CustomerLimits {
+    per_address: usize,
     open: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl CustomerLimits {
+    pub fn new(per_address: usize) -> CustomerLimits {
+        CustomerLimits {
+            per_address,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
     fn enter(&self, ip: IpAddr) -> bool {
         let mut open = self.open.lock().expect("limits lock");
         let n = open.entry(ip).or_default();
-        if *n >= CALLS_PER_ADDRESS {
+        if *n >= self.per_address {
             return false;
         }
         *n += 1;

@@ -1,0 +1,251 @@
+//! Load client for `scripts/bench calls`: many concurrent bridged calls through the server,
+//! with the media crate's WebRTC client playing both the website caller and the agent.
+//!
+//! ```text
+//! cargo run --release --example call_load -- --url http://127.0.0.1:8080 --pid <server pid> \
+//!     --site-origin http://127.0.0.1:8082 --calls 50 --seconds 20
+//! ```
+//! It creates `--calls` agents (admin API), signs them in and sets them Ready; then for each
+//! call a caller dials the website entry point, an agent accepts and offers its audio. It
+//! measures, per call, the time from the agent's accept to the server reporting audio both
+//! ways (the embed's view turns `connected`), checks both sides hear the other's tone with
+//! no loss, then holds all calls for `--seconds` while reading the server's CPU time.
+
+use std::time::{Duration, Instant};
+
+use callbar_media::analysis::peak_frequency;
+use callbar_media::client::{Client, ClientConfig};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Args {
+    url: String,
+    pid: u32,
+    site_origin: String,
+    calls: usize,
+    seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        url: "http://127.0.0.1:8080".into(),
+        pid: 0,
+        site_origin: "http://127.0.0.1:8082".into(),
+        calls: 50,
+        seconds: 20,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => a.url = value,
+            "--pid" => a.pid = value.parse().expect("--pid is a number"),
+            "--site-origin" => a.site_origin = value,
+            "--calls" => a.calls = value.parse().expect("--calls is a number"),
+            "--seconds" => a.seconds = value.parse().expect("--seconds is a number"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    assert!(a.pid > 0, "--pid <server pid> is required");
+    a
+}
+
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server process exists");
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    kb / 1024.0
+}
+
+async fn next(ws: &mut Socket) -> Value {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).unwrap(),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("the server went quiet: {other:?}"),
+        }
+    }
+}
+
+async fn until(ws: &mut Socket, pick: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let op = next(ws).await;
+        if pick(&op) {
+            return op;
+        }
+    }
+}
+
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
+    http.post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// One call: the caller dials, the agent (already Ready on `agent_ws`) accepts.
+/// Returns the two media clients and the accept-to-audio time.
+async fn one_call(a: &Args, entry: &str, agent_ws: &mut Socket) -> (Client, Client, Socket, Duration) {
+    let mut request = format!("{}/api/v1/widget/channel", a.url.replacen("http", "ws", 1))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert("origin", a.site_origin.parse().unwrap());
+    let (mut caller_ws, _) = tokio_tungstenite::connect_async(request).await.expect("widget channel");
+    let (offer, pending) = Client::offer(ClientConfig::tone(440.0)).unwrap();
+    let call = json!({ "op": "call", "entryPoint": entry, "sdp": offer });
+    caller_ws.send(Message::text(call.to_string())).await.unwrap();
+    let answer = until(&mut caller_ws, |op| op["op"] == "answer" || op["op"] == "problem").await;
+    let caller = pending
+        .accept_answer(answer["sdp"].as_str().expect("answered"))
+        .unwrap();
+    let engagement = answer["engagementId"].as_str().unwrap().to_owned();
+
+    until(agent_ws, |op| {
+        op["op"] == "engagements"
+            && op["engagements"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|e| e["engagementId"] == engagement.as_str()))
+    })
+    .await;
+    let accepted = Instant::now();
+    let accept = json!({ "op": "accept", "engagementId": engagement });
+    agent_ws.send(Message::text(accept.to_string())).await.unwrap();
+    until(agent_ws, |op| op["op"] == "start-media").await;
+    let (offer, pending) = Client::offer(ClientConfig::tone(1000.0)).unwrap();
+    let media = json!({ "op": "media-offer", "engagementId": engagement, "sdp": offer });
+    agent_ws.send(Message::text(media.to_string())).await.unwrap();
+    let answer = until(agent_ws, |op| op["op"] == "media-answer" || op["op"] == "problem").await;
+    let agent = pending
+        .accept_answer(answer["sdp"].as_str().expect("media answered"))
+        .unwrap();
+    until(agent_ws, |op| {
+        op["op"] == "engagements"
+            && op["engagements"].as_array().is_some_and(|l| {
+                l.iter()
+                    .any(|e| e["engagementId"] == engagement.as_str() && e["call"]["connected"] == true)
+            })
+    })
+    .await;
+    (caller, agent, caller_ws, accepted.elapsed())
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let http = reqwest::Client::new();
+    let admin = post(
+        &http,
+        &format!("{}/api/v1/sessions", a.url),
+        "",
+        json!({ "email": "admin@example.com", "password": "callbar-admin" }),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = http
+        .get(format!("{}/api/v1/entry-points", a.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let entry = entries["entryPoints"][0]["id"].as_str().unwrap().to_owned();
+
+    // Agents: each takes one call at a time, so one agent per concurrent call.
+    let ws_url = format!("{}/api/v1/agent/channel", a.url.replacen("http", "ws", 1));
+    let mut agents = Vec::new();
+    for i in 0..a.calls {
+        let email = format!("voice{i}@load.example.com");
+        http.post(format!("{}/api/v1/users", a.url))
+            .bearer_auth(&admin)
+            .json(&json!({ "email": email, "name": format!("Voice {i}"), "password": "load-test-password" }))
+            .send()
+            .await
+            .unwrap();
+        let token = post(
+            &http,
+            &format!("{}/api/v1/sessions", a.url),
+            "",
+            json!({ "email": email, "password": "load-test-password" }),
+        )
+        .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
+        ws.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
+            .await
+            .unwrap();
+        until(&mut ws, |op| op["op"] == "welcome").await;
+        agents.push(ws);
+    }
+    // One at a time Ready, so each call goes to the agent we expect.
+    let mut calls = Vec::new();
+    let mut setup = Vec::new();
+    let rss_before = rss_mb(a.pid);
+    for agent_ws in agents.iter_mut() {
+        agent_ws
+            .send(Message::text(json!({ "op": "set-status", "code": "1" }).to_string()))
+            .await
+            .unwrap();
+        until(agent_ws, |op| op["op"] == "status" && op["status"]["statusCode"] == "1").await;
+        let (caller, agent, caller_ws, took) = one_call(&a, &entry, agent_ws).await;
+        // Not Ready once busy, so the next call goes to the next agent.
+        setup.push(took.as_secs_f64() * 1000.0);
+        calls.push((caller, agent, caller_ws));
+    }
+    eprintln!("{} calls up", calls.len());
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for (caller, agent, _) in &calls {
+        caller.take_received();
+        agent.take_received();
+    }
+    let cpu_before = cpu_ticks(a.pid);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(a.seconds)).await;
+    let cpu = (cpu_ticks(a.pid) - cpu_before) as f64 / 100.0 / t0.elapsed().as_secs_f64();
+    let rss_after = rss_mb(a.pid);
+
+    let mut good = 0;
+    let mut lost = 0;
+    for (caller, agent, _) in &calls {
+        let (c, g) = (caller.take_received(), agent.take_received());
+        let ok = (peak_frequency(&c, 8000, 200.0, 2000.0) - 1000.0).abs() <= 5.0
+            && (peak_frequency(&g, 8000, 200.0, 2000.0) - 440.0).abs() <= 5.0;
+        good += usize::from(ok);
+        lost += caller.stats().media.lost + agent.stats().media.lost;
+    }
+    setup.sort_by(f64::total_cmp);
+    let q = |p: f64| setup[((p * setup.len() as f64).ceil() as usize).clamp(1, setup.len()) - 1];
+    println!(
+        "{{\"calls\": {}, \"both_tones_ok\": {good}, \"packets_lost\": {lost}, \"accept_to_audio_ms\": {{\"p50\": {:.0}, \"p95\": {:.0}, \"max\": {:.0}}}, \"server_cpu_cores\": {cpu:.3}, \"server_cpu_percent_per_call\": {:.3}, \"server_rss_mb\": {rss_after:.1}, \"rss_per_call_kb\": {:.0}}}",
+        calls.len(),
+        q(0.5),
+        q(0.95),
+        setup.last().copied().unwrap_or(0.0),
+        cpu * 100.0 / calls.len() as f64,
+        (rss_after - rss_before) * 1024.0 / calls.len() as f64,
+    );
+}
