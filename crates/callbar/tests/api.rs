@@ -136,7 +136,7 @@ async fn roles_are_checked_on_the_server() {
         .unwrap();
     assert_eq!(
         list["domains"],
-        json!(["http://127.0.0.1:2", "https://crm.example.com"])
+        json!(["http://127.0.0.1:2", "http://127.0.0.1:3", "https://crm.example.com"])
     );
 
     let r = s

@@ -238,6 +238,18 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
     let digits: String = caller.media.dtmf_received().iter().map(|d| d.digit).collect();
     assert_eq!(digits, "12#9", "RFC 4733 events at the caller, in order");
 
+    // A card number is read out: the recording pauses (silence, not missing time), resumes.
+    ch.host(json!({ "type": "zcc-set-recording", "data": { "engagementId": e, "action": "pause", "requestId": "p" } }))
+        .await;
+    let paused = ch.until(|op| post_of(op, "zcc-set-recording-response")).await;
+    assert_eq!(paused["message"]["data"]["recordingState"], "paused");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    ch.send(json!({ "op": "set-recording", "engagementId": e, "action": "resume" }))
+        .await;
+    ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["call"]["recording"] == "recording")
+        .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
     // Hang up, wrap up: the call log carries the contact and the recording follows it.
     ch.send(json!({ "op": "end", "engagementId": e })).await;
     let ended = ch.until(|op| post_of(op, "zcc-call-ended")).await;
@@ -279,10 +291,24 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
         (peak_frequency(&left, 8000, 200.0, 2000.0) - 440.0).abs() <= 5.0,
         "the caller on the left"
     );
-    let last_second = &right[right.len().saturating_sub(16000)..right.len().saturating_sub(8000)];
+    // Between resume and hang-up (1 s): the agent's tone, so resume really restored recording.
+    let after_resume = &right[right.len().saturating_sub(7000)..right.len().saturating_sub(1000)];
     assert!(
-        band_energy_ratio(last_second, 8000, 1000.0, 20.0) > 0.5,
+        band_energy_ratio(after_resume, 8000, 1000.0, 20.0) > 0.5,
         "the agent on the right"
+    );
+    // The paused stretch: about 1.2 s of silence on both channels, inside the timeline.
+    let silent = |c: &[i16]| {
+        c.chunks(80)
+            .map(|w| w.iter().all(|x| x.unsigned_abs() < 200))
+            .collect::<Vec<bool>>()
+    };
+    let (l, r) = (silent(&left), silent(&right));
+    let both: Vec<bool> = l.iter().zip(&r).map(|(a, b)| *a && *b).collect();
+    let longest = both.split(|quiet| !quiet).map(<[bool]>::len).max().unwrap_or(0) as f64 * 0.01;
+    assert!(
+        (1.0..=1.6).contains(&longest),
+        "a {longest:.2} s silence where it was paused"
     );
     let forged = url.replace("sig=", "sig=00");
     assert_eq!(s.http.get(&forged).send().await.unwrap().status(), 403);
