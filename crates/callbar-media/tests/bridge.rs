@@ -174,3 +174,16 @@ async fn queue_tone_follows_ringback_when_configured() {
     assert!(energy_near(&heard, 523.25) + energy_near(&heard, 659.25) > 0.8);
     call.hangup().await;
 }
+
+#[tokio::test]
+async fn behind_nat_legs_bind_every_interface_and_advertise_one_address() {
+    // As on a cloud host: sockets on 0.0.0.0, the reachable address in the SDP.
+    let media = media_with(|c| c.bind_ip = std::net::Ipv4Addr::UNSPECIFIED.into());
+    let (call, mut events, customer, agent) = bridged(&media).await;
+    assert_eq!(call.customer_stats().lost, 0);
+    let (to_customer, to_agent) = tokio::join!(listen(&customer, 1000), listen(&agent, 1000));
+    assert_tone(&to_customer, 1000.0, "customer hears the agent");
+    assert_tone(&to_agent, 440.0, "agent hears the customer");
+    call.hangup().await;
+    expect(&mut events, |e| *e == CallEvent::Ended(EndReason::Hangup)).await;
+}

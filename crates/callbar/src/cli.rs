@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// IP address put in media candidates and SDP (LAN or public). Default: 127.0.0.1
     #[arg(long, env = "CALLBAR_MEDIA_IP", value_name = "IP")]
     pub media_ip: Option<String>,
+    /// IP address media sockets bind to (behind NAT: the private one or 0.0.0.0). Default: --media-ip
+    #[arg(long, env = "CALLBAR_MEDIA_BIND_IP", value_name = "IP")]
+    pub media_bind_ip: Option<String>,
     /// UDP ports for media. Default: 40000-40999
     #[arg(long, env = "CALLBAR_MEDIA_PORTS", value_name = "FROM-TO")]
     pub media_ports: Option<String>,

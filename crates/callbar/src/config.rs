@@ -30,6 +30,9 @@ pub struct Config {
     pub demo_site_public_url: String,
     /// The address put in media candidates and SDP: browsers and SIP peers send audio here.
     pub media_ip: std::net::IpAddr,
+    /// The address media sockets bind to: `media_ip` unless set (behind NAT, the private
+    /// address or `0.0.0.0` while `media_ip` is the public one).
+    pub media_bind_ip: std::net::IpAddr,
     /// The UDP ports media may use.
     pub media_ports: std::ops::RangeInclusive<u16>,
     /// Recordings older than this are deleted.
@@ -79,6 +82,7 @@ struct FileConfig {
     demo_site_listen: Option<String>,
     demo_site_public_url: Option<String>,
     media_ip: Option<String>,
+    media_bind_ip: Option<String>,
     media_ports: Option<String>,
     recording_retention_days: Option<u32>,
     widget_calls_per_address: Option<usize>,
@@ -147,6 +151,17 @@ impl Config {
             })?,
             None => std::net::IpAddr::from([127, 0, 0, 1]),
         };
+        if media_ip.is_unspecified() {
+            bail!(
+                "media_ip must be an address peers can reach, not {media_ip}; to listen on every interface set media_bind_ip = \"0.0.0.0\" and media_ip to the reachable address"
+            );
+        }
+        let media_bind_ip = match args.media_bind_ip.clone().or(file.media_bind_ip) {
+            Some(ip) => ip.parse().map_err(|_| {
+                anyhow::anyhow!("media_bind_ip {ip:?} must be an IP address (a local interface or 0.0.0.0)")
+            })?,
+            None => media_ip,
+        };
         let media_ports = parse_ports(
             &args
                 .media_ports
@@ -201,6 +216,7 @@ impl Config {
             demo_site_listen,
             demo_site_public_url,
             media_ip,
+            media_bind_ip,
             media_ports,
             recording_retention_days,
             widget_calls_per_address,
@@ -319,5 +335,22 @@ mod tests {
         a.public_url = Some("ftp://x".into());
         let e = Config::load(None, None, &a).unwrap_err().to_string();
         assert!(e.contains("public_url"), "{e}");
+
+        let mut a = args();
+        a.media_ip = Some("0.0.0.0".into());
+        let e = Config::load(None, None, &a).unwrap_err().to_string();
+        assert!(e.contains("media_bind_ip"), "{e}");
+    }
+
+    #[test]
+    fn behind_nat_media_binds_one_address_and_advertises_another() {
+        let mut a = args();
+        a.media_ip = Some("203.0.113.7".into());
+        a.media_bind_ip = Some("0.0.0.0".into());
+        let c = Config::load(None, None, &a).unwrap();
+        assert_eq!(c.media_ip.to_string(), "203.0.113.7");
+        assert_eq!(c.media_bind_ip.to_string(), "0.0.0.0");
+        a.media_bind_ip = None;
+        assert_eq!(Config::load(None, None, &a).unwrap().media_bind_ip, c.media_ip);
     }
 }

@@ -130,7 +130,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     std::fs::create_dir_all(&recordings_dir)
         .with_context(|| format!("cannot create the recordings folder {}", recordings_dir.display()))?;
     let media = Media::new(MediaConfig {
-        bind_ip: config.media_ip,
+        bind_ip: config.media_bind_ip,
         advertise_ip: config.media_ip,
         ports: config.media_ports.clone(),
         recordings_dir: recordings_dir.clone(),

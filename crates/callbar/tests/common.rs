@@ -24,6 +24,7 @@ pub fn config(dir: &std::path::Path) -> Config {
         demo_site_listen: "127.0.0.1:0".into(),
         demo_site_public_url: "http://127.0.0.1:3".into(),
         media_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+        media_bind_ip: std::net::IpAddr::from([127, 0, 0, 1]),
         media_ports: 41000..=41999,
         recording_retention_days: 90,
         widget_calls_per_address: 3,
