@@ -4,7 +4,9 @@
 // The server is ICE-lite and offers a host candidate in its answer, so the embed needs no
 // ICE servers and never waits for candidate gathering: it sends its offer as soon as the
 // local description is set, and the server learns the browser's address from the first
-// STUN check. The server decides when audio starts
+// STUN check. When the server has a TURN relay configured, `start-media` carries it with
+// short-lived credentials; checks from relay candidates gathered after the offer reach the
+// server the same way. The server decides when audio starts
 // (`start-media`, after an accept from the embed or the host) and owns mute, hold and
 // recording; this module only carries the audio and in-band DTMF.
 //
@@ -50,12 +52,15 @@ export function createCalls({ send, onProblem }) {
   // Read when a call starts: tests set the flag in the frame after it has loaded.
   const testHooks = () => stored('callbar.testHooks') === 'on';
 
-  /** @param {string} id */
-  async function start(id) {
+  /**
+   * @param {string} id
+   * @param {RTCIceServer[]} [iceServers]
+   */
+  async function start(id, iceServers = []) {
     stop(id);
     onProblem(id, null);
     /** @type {Session} */
-    const s = { pc: new RTCPeerConnection(), stream: null, sender: null, remote: null, closed: false };
+    const s = { pc: new RTCPeerConnection({ iceServers }), stream: null, sender: null, remote: null, closed: false };
     sessions.set(id, s);
     if (testHooks()) /** @type {any} */ (window).__callbarPeer = s.pc;
     s.pc.ontrack = (event) => {

@@ -233,7 +233,7 @@ function onOp(op) {
       ringer.update(op.engagements);
       break;
     case 'start-media':
-      calls.start(op.engagementId);
+      calls.start(op.engagementId, op.iceServers);
       break;
     case 'media-answer':
       calls.answer(op.engagementId, op.sdp);

@@ -251,6 +251,8 @@ export type HoldState = "held" | "active";
 
 export type HostMessage = { "type": "zcc-init-config-response", "data": InitConfig } | { "type": "zcc-agent-info-request", "data": PlainRequest } | { "type": "zcc-contact-search-response", "data": ContactMatches } | { "type": "zcc-incomingPhone-response", "data": ContactMatches } | { "type": "zcc-incomingEmail-response", "data": ContactMatches } | { "type": "zcc-accept-engagement", "data": EngagementCommand } | { "type": "zcc-reject-engagement", "data": EngagementCommand } | { "type": "zcc-terminate-engagement", "data": EngagementCommand } | { "type": "zcc-set-engagement-disposition", "data": SetDisposition } | { "type": "zcc-close-engagement-wrapup", "data": EngagementCommand } | { "type": "zcc-engagement-status-request", "data": PlainRequest } | { "type": "zcc-get-disposition-codes", "data": GetDispositionCodes } | { "type": "zcc-set-mute", "data": SetMute } | { "type": "zcc-set-hold", "data": SetHold } | { "type": "zcc-send-dtmf", "data": SendDtmf } | { "type": "zcc-set-recording", "data": SetRecording } | { "type": "zcc-transfer-engagement", "data": TransferTarget } | { "type": "zcc-add-call", "data": TransferTarget } | { "type": "zcc-cancel-consult", "data": EngagementCommand } | { "type": "zcc-complete-transfer", "data": EngagementCommand } | { "type": "zcc-merge-consult", "data": EngagementCommand } | { "type": "zcc-upgrade-to-video", "data": EngagementCommand } | { "type": "zcc-agent-status-set-request", "data": AgentStatusSet } | { "type": "zcc-get-variables", "data": GetVariables } | { "type": "onclicktoact", "data": ClickToAct };
 
+export type IceServer = { urls: Array<string>, username?: string, credential?: string, };
+
 export type InboundNotConnected = { reasonCode: InboundReason, message: string, engagementId: string, };
 
 export type InboundReason = "customer-hangup" | "agent-rejected" | "answered-elsewhere" | "missed";
@@ -336,7 +338,11 @@ engagementId?: string, };
 
 export type SendDtmf = { engagementId: string, digits: string, requestId?: RequestId, };
 
-export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "engagements", engagements: Array<EngagementView>, } | { "op": "deliver", outboxId: number, messages: Array<EmbedMessage>, } | { "op": "queue-stats", queues: Array<QueueStatsView>, } | { "op": "start-media", engagementId: string, } | { "op": "media-answer", engagementId: string, sdp: string, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
+export type ServerOp = { "op": "welcome", agent: AgentProfile, status: AgentStatusInfo, reasons: Array<ReasonOption>, sessionExpiresAt: number, } | { "op": "status", status: AgentStatusInfo, } | { "op": "post", message: EmbedMessage, } | { "op": "contact-search-result", matches: Array<ContactRecord>, } | { "op": "engagements", engagements: Array<EngagementView>, } | { "op": "deliver", outboxId: number, messages: Array<EmbedMessage>, } | { "op": "queue-stats", queues: Array<QueueStatsView>, } | { "op": "start-media", engagementId: string, 
+/**
+ * Empty unless a TURN relay is configured.
+ */
+iceServers: Array<IceServer>, } | { "op": "media-answer", engagementId: string, sdp: string, } | { "op": "problem", message: string, } | { "op": "closed", reason: CloseReason, message: string, };
 
 export type SetDisposition = { engagementId: string, channelType?: Channel, requestId?: RequestId, 
 /**

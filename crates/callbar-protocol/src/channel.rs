@@ -232,9 +232,15 @@ pub enum ServerOp {
     /// The queues the user works in (agents) or all queues (supervisors and admins).
     QueueStats { queues: Vec<QueueStatsView> },
     /// Set up the audio of this voice engagement: get the microphone, create a peer
-    /// connection and send [`ClientOp::MediaOffer`]. Sent to one channel of the agent.
+    /// connection (with these ICE servers, when the server has a TURN relay configured) and
+    /// send [`ClientOp::MediaOffer`]. Sent to one channel of the agent.
     #[serde(rename_all = "camelCase")]
-    StartMedia { engagement_id: String },
+    StartMedia {
+        engagement_id: String,
+        /// Empty unless a TURN relay is configured.
+        #[serde(default)]
+        ice_servers: Vec<IceServer>,
+    },
     /// The server's answer to [`ClientOp::MediaOffer`].
     #[serde(rename_all = "camelCase")]
     MediaAnswer { engagement_id: String, sdp: String },
@@ -243,6 +249,19 @@ pub enum ServerOp {
     /// The channel ends; the embed shows sign-in again unless the reason is
     /// `shutting-down`.
     Closed { reason: CloseReason, message: String },
+}
+
+/// One entry of `RTCPeerConnection`'s `iceServers`: a TURN relay with short-lived
+/// credentials (or a STUN server, without them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub credential: Option<String>,
 }
 
 /// What the customer's widget sends on its channel (`/api/v1/widget/channel`).

@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// UDP ports for media. Default: 40000-40999
     #[arg(long, env = "CALLBAR_MEDIA_PORTS", value_name = "FROM-TO")]
     pub media_ports: Option<String>,
+    /// TURN relay URLs for agents behind strict firewalls, comma-separated (turn:host:port,…).
+    /// The shared secret comes from CALLBAR_TURN_SECRET or the file. Default: none
+    #[arg(long, env = "CALLBAR_TURN_URLS", value_name = "URLS")]
+    pub turn_urls: Option<String>,
     /// Days recordings are kept. Default: 90
     #[arg(long, env = "CALLBAR_RECORDING_RETENTION_DAYS", value_name = "DAYS")]
     pub recording_retention_days: Option<u32>,

@@ -47,6 +47,23 @@ pub struct Config {
     /// How long a sign-in lasts, in seconds.
     pub session_ttl_secs: u64,
     pub sign_in: SignInLimits,
+    pub turn: TurnConfig,
+}
+
+/// A TURN relay for agents whose firewalls block UDP to the media ports (coturn with
+/// `use-auth-secret`): the embed gets short-lived credentials derived from the shared secret.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnConfig {
+    /// `turn:` / `turns:` (and `stun:`) URLs given to the agents' browsers.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// coturn's `static-auth-secret`. From the file or `CALLBAR_TURN_SECRET`, never a flag.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// How long issued credentials work. Default: 12 hours.
+    #[serde(default)]
+    pub ttl_secs: Option<u64>,
 }
 
 /// Throttling of failed sign-ins.
@@ -92,6 +109,7 @@ struct FileConfig {
     log_format: Option<String>,
     session_ttl_secs: Option<u64>,
     sign_in: Option<SignInLimits>,
+    turn: Option<TurnConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "localhost:8080";
@@ -208,6 +226,8 @@ impl Config {
             bail!("[sign_in] max_failures, window_secs and lockout_secs must all be above 0");
         }
 
+        let turn = turn_config(args, file.turn.unwrap_or_default())?;
+
         Ok(Config {
             listen,
             demo_listen,
@@ -229,8 +249,45 @@ impl Config {
             log_json,
             session_ttl_secs,
             sign_in,
+            turn,
         })
     }
+}
+
+/// The TURN settings: URLs from the flag (or `CALLBAR_TURN_URLS`) over the file, the secret
+/// from `CALLBAR_TURN_SECRET` over the file.
+fn turn_config(args: &ServeArgs, mut turn: TurnConfig) -> anyhow::Result<TurnConfig> {
+    if let Some(urls) = &args.turn_urls {
+        turn.urls = urls
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(String::from)
+            .collect();
+    }
+    if let Ok(secret) = std::env::var("CALLBAR_TURN_SECRET") {
+        turn.secret = Some(secret);
+    }
+    for url in &turn.urls {
+        let scheme = url.split(':').next().unwrap_or_default();
+        if !matches!(scheme, "turn" | "turns" | "stun" | "stuns") || url.len() <= scheme.len() + 1 {
+            bail!("turn url {url:?} must look like turn:host:port, turns:host:port or stun:host:port");
+        }
+    }
+    let relays = turn.urls.iter().any(|u| u.starts_with("turn"));
+    match &turn.secret {
+        Some(secret) if secret.len() < 16 => bail!("the TURN secret must be at least 16 characters"),
+        None if relays => {
+            bail!(
+                "turn urls need the relay's shared secret: set [turn] secret or CALLBAR_TURN_SECRET (coturn's static-auth-secret)"
+            )
+        }
+        _ => {}
+    }
+    if turn.ttl_secs == Some(0) {
+        bail!("[turn] ttl_secs must be above 0");
+    }
+    Ok(turn)
 }
 
 /// The data folder for admin subcommands, which need nothing else from the file.
@@ -340,6 +397,25 @@ mod tests {
         a.media_ip = Some("0.0.0.0".into());
         let e = Config::load(None, None, &a).unwrap_err().to_string();
         assert!(e.contains("media_bind_ip"), "{e}");
+    }
+
+    #[test]
+    fn turn_needs_a_secret_and_proper_urls() {
+        let mut a = args();
+        a.turn_urls = Some("turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349".into());
+        let e = Config::load(None, None, &a).unwrap_err().to_string();
+        assert!(e.contains("CALLBAR_TURN_SECRET"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[turn]\nsecret = \"a-long-shared-secret\"\n").unwrap();
+        let c = Config::load(Some(&path), None, &a).unwrap();
+        assert_eq!(c.turn.urls.len(), 2);
+        assert_eq!(c.turn.secret.as_deref(), Some("a-long-shared-secret"));
+
+        a.turn_urls = Some("https://turn.example.com".into());
+        let e = Config::load(Some(&path), None, &a).unwrap_err().to_string();
+        assert!(e.contains("turn:host:port"), "{e}");
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         recordings_dir: recordings_dir.clone(),
         ..MediaConfig::default()
     });
-    let voice = Arc::new(Voice::new(media));
+    let voice = Arc::new(Voice::new(media, config.turn.clone()));
     let recording_key = voice::recordings::load_key(&config.data_dir)?;
     let metrics = Arc::new(Metrics::new());
     let parts = engine::Parts {

@@ -38,6 +38,7 @@ pub fn config(dir: &std::path::Path) -> Config {
             window_secs: 60,
             lockout_secs: 30,
         },
+        turn: Default::default(),
     }
 }
 

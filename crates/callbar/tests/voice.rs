@@ -398,3 +398,49 @@ async fn a_missed_call_and_a_rejected_call_say_why() {
     let rejected = ch.until(|op| post_of(op, "zcc-inbound-not-connected")).await;
     assert_eq!(rejected["message"]["data"]["reasonCode"], "agent-rejected");
 }
+
+#[tokio::test]
+async fn with_a_turn_relay_the_agent_gets_short_lived_credentials() {
+    let s = TestServer::start_with(|c| {
+        c.turn.urls = vec!["turn:127.0.0.1:3478?transport=udp".into()];
+        c.turn.secret = Some("a-long-shared-secret".into());
+    })
+    .await;
+    let mut ch = ready_agent(&s).await;
+    let caller = Caller::call(&s, "", "").await;
+    let e = caller.engagement.clone();
+    ch.until(|op| post_of(op, "zcc-call-ringing")).await;
+    ch.send(json!({ "op": "accept", "engagementId": e })).await;
+    let start = ch.until(|op| op["op"] == "start-media").await;
+    let servers = start["iceServers"].as_array().unwrap();
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0]["urls"], json!(["turn:127.0.0.1:3478?transport=udp"]));
+    // `<expiry>:<user id>`, valid for about 12 hours, and a credential for exactly that name.
+    let username = servers[0]["username"].as_str().unwrap();
+    let (expiry, user) = username.split_once(':').unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let lifetime = expiry.parse::<u64>().unwrap() - now;
+    assert!((12 * 3600 - 60..=12 * 3600).contains(&lifetime), "{lifetime}");
+    let me: Value = s
+        .http
+        .get(format!("{}/api/v1/me", s.url))
+        .bearer_auth(s.sign_in("ada@example.com", "callbar-demo").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        user,
+        me["user"]["id"].as_str().unwrap_or(me["id"].as_str().unwrap_or("?"))
+    );
+    assert_eq!(
+        servers[0]["credential"].as_str().unwrap().len(),
+        28,
+        "base64 of a SHA-1 HMAC"
+    );
+}

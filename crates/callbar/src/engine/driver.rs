@@ -337,6 +337,7 @@ impl Driver {
                         &agent,
                         ServerOp::StartMedia {
                             engagement_id: engagement.clone(),
+                            ice_servers: voice.ice_servers(&agent),
                         },
                     );
                     if settings::recording_policy(&directory.queues(), &queue) == RecordingPolicy::Always {

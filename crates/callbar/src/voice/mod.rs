@@ -8,6 +8,7 @@
 //! mute, DTMF and recording act on the media; the engine hears when the customer leaves.
 
 pub mod recordings;
+pub mod turn;
 pub mod widget;
 
 use std::collections::HashMap;
@@ -42,6 +43,8 @@ struct Entry {
 /// The calls, by engagement.
 pub struct Voice {
     pub media: Media,
+    /// The TURN relay agents' browsers may use.
+    turn: crate::config::TurnConfig,
     calls: Mutex<HashMap<String, Entry>>,
 }
 
@@ -64,11 +67,17 @@ pub enum ControlError {
 }
 
 impl Voice {
-    pub fn new(media: Media) -> Voice {
+    pub fn new(media: Media, turn: crate::config::TurnConfig) -> Voice {
         Voice {
             media,
+            turn,
             calls: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The ICE servers for an agent's call: the TURN relay with fresh credentials, if any.
+    pub fn ice_servers(&self, agent: &str) -> Vec<callbar_protocol::channel::IceServer> {
+        turn::ice_servers(&self.turn, agent, std::time::SystemTime::now())
     }
 
     /// Registers a new call and starts reporting its events to the engine.
