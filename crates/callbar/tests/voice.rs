@@ -248,6 +248,12 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
         .await;
     ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["call"]["recording"] == "recording")
         .await;
+    // The demo voice queue records every call: stopping is not allowed (pausing is).
+    ch.host(json!({ "type": "zcc-set-recording", "data": { "engagementId": e, "action": "stop", "requestId": "s" } }))
+        .await;
+    let refused = ch.until(|op| post_of(op, "zcc-set-recording-response")).await;
+    assert_eq!(refused["message"]["data"]["status"], false);
+    assert_eq!(refused["message"]["data"]["errorCode"], "not-allowed");
     tokio::time::sleep(Duration::from_millis(1000)).await;
 
     // Hang up, wrap up: the call log carries the contact and the recording follows it.

@@ -330,5 +330,6 @@ fn control_response(
         }
         Err(ControlError::NoCall(_)) => post(not_yours(command)),
         Err(ControlError::Refused(why)) => post(command.failure(ErrorCode::InvalidState, why)),
+        Err(ControlError::NotAllowed(why)) => post(command.failure(ErrorCode::NotAllowed, why)),
     }
 }

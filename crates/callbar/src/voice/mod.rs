@@ -64,6 +64,9 @@ pub enum ControlError {
     NoCall(String),
     #[error("{0}")]
     Refused(String),
+    /// The queue's recording policy forbids it.
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 impl Voice {
@@ -384,7 +387,7 @@ pub async fn apply_control(
     engagement: &str,
     control: Control,
 ) -> Result<CallView, ControlError> {
-    if let Control::Recording(RecordingAction::Start) = control {
+    if let Control::Recording(action @ (RecordingAction::Start | RecordingAction::Stop)) = control {
         let queue = {
             let id = engagement.to_owned();
             state
@@ -396,8 +399,17 @@ pub async fn apply_control(
         let policy = queue
             .map(|q| crate::engine::settings::recording_policy(&state.directory.queues(), &q))
             .unwrap_or_default();
-        if policy == crate::engine::settings::RecordingPolicy::Never {
-            return Err(ControlError::Refused("this queue's calls are never recorded".into()));
+        use crate::engine::settings::RecordingPolicy;
+        match (policy, action) {
+            (RecordingPolicy::Never, _) => {
+                return Err(ControlError::NotAllowed("this queue's calls are never recorded".into()));
+            }
+            (RecordingPolicy::Always, RecordingAction::Stop) => {
+                return Err(ControlError::NotAllowed(
+                    "this queue records every call; pause the recording instead of stopping it".into(),
+                ));
+            }
+            _ => {}
         }
     }
     let path = recordings::path(&state.config.data_dir, engagement);
