@@ -3,50 +3,18 @@
 // softphone on the demo CRM (microphone 1000 Hz) answers. Each must hear the other's tone
 // within ±5 Hz, with no packet loss; hold and mute must cut the agent's tone at the
 // customer; the CRM receives Zoom's inbound sequence; a customer who closes the tab sends
-// the agent to wrap-up.
+// the agent to wrap-up. Digits from the agent's keypad and from the host's zcc-send-dtmf
+// reach the caller's leg as RFC 4733 events, in order.
 
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { test, expect } from "./fixtures/test.mjs";
 import { measure, toneBrowser } from "./fixtures/audio.mjs";
-import { CALLBAR_BIN, DEMO_AGENTS } from "./fixtures/server.mjs";
+import { DEMO_AGENTS } from "./fixtures/server.mjs";
+import { readyAgent, websiteEntryPoint, withAgentAndCaller } from "./fixtures/voice.mjs";
 
 const AT_AGENT = "return document.getElementById('remote-audio')";
 const AT_CUSTOMER = "return document.querySelector('#callbar-widget').shadowRoot.querySelector('#callbar-remote-audio')";
 
 test.setTimeout(90_000);
-
-/**
- * Opens the demo CRM in `browser`, signs `agent` in to the softphone and sets them Ready.
- * @param {import("@playwright/test").BrowserContext} browser
- * @param {import("./fixtures/server.mjs").CallbarServer} callbar
- * @param {{ email: string, password: string }} agent
- */
-async function readyAgent(browser, callbar, agent) {
-  const crm = browser.pages()[0] ?? (await browser.newPage());
-  await crm.goto(`${callbar.demoUrl}/`);
-  const phone = crm.frameLocator("#zoom-embeddable-phone-iframe");
-  await expect(phone.getByLabel("Email")).toBeVisible();
-  const embed = () => crm.frames().find((f) => f.url().startsWith(`${callbar.url}/cci/`));
-  await embed().evaluate(() => {
-    localStorage.setItem("callbar.audioProcessing", "off");
-    localStorage.setItem("callbar.testHooks", "on");
-  });
-  await phone.getByLabel("Email").fill(agent.email);
-  await phone.getByLabel("Password").fill(agent.password);
-  await phone.getByRole("button", { name: "Sign in" }).click();
-  await phone.getByLabel("Status", { exact: true }).selectOption({ label: "Ready" });
-  await expect(crm.locator("#agent-status")).toHaveAttribute("data-status-code", "1");
-  return { crm, phone, embed };
-}
-
-/** The id of the demo's website entry point. */
-async function websiteEntryPoint(callbar) {
-  const admin = await callbar.signIn();
-  const { body } = await callbar.api("GET", "/api/v1/entry-points", { token: admin });
-  return body.entryPoints[0].id;
-}
 
 test("a website caller and an agent in the CRM hear each other; hold, mute and hang-up work", async ({
   playwright,
@@ -152,28 +120,14 @@ test("digits from the agent's keypad and from zcc-send-dtmf reach the caller as 
   launchOptions,
   callbar,
 }) => {
-  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
   // The caller is the media crate's WebRTC client (examples/widget_caller.rs): unlike a
   // browser, it reports the telephone-events that arrive on its leg.
-  const callerBin = path.join(path.dirname(CALLBAR_BIN), "examples", "widget_caller");
-  /** @type {import("node:child_process").ChildProcess | null} */
-  let caller = null;
-  try {
-    const { crm, phone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[1]);
-    const entryPoint = await websiteEntryPoint(callbar);
-    caller = spawn(
-      callerBin,
-      ["--url", callbar.url, "--origin", callbar.siteUrl, "--entry-point", entryPoint, "--phone", "+16505550199"],
-      { stdio: ["pipe", "pipe", "inherit"] },
-    );
-    /** @type {any[]} */
-    const said = [];
-    createInterface({ input: caller.stdout }).on("line", (line) => said.push(JSON.parse(line)));
-    const digits = () => said.filter((l) => l.dtmf).map((l) => l.dtmf).join("");
-
+  const fixtures = { playwright, launchOptions, callbar };
+  await withAgentAndCaller(fixtures, DEMO_AGENTS[1], { phone: "+16505550199" }, async ({ crm, phone, caller }) => {
+    const { said, digits } = caller;
     const card = phone.locator('article[data-state="ringing"]');
     await card.getByRole("button", { name: "Accept" }).click();
-    await expect.poll(() => said.some((l) => l.phase === "connected"), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => caller.reached("connected"), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => said.some((l) => l.heard && Math.abs(l.heard - 1000) <= 5 && l.lost === 0)).toBe(true);
 
     // The agent opens the keypad and presses 1 2 # 9.
@@ -199,9 +153,5 @@ test("digits from the agent's keypad and from zcc-send-dtmf reach the caller as 
       crm.locator('#log-entries [data-direction="in"][data-type="zcc-send-dtmf-response"]'),
     ).toHaveCount(1);
     await expect.poll(digits, { timeout: 10_000 }).toBe("12#94*");
-  } finally {
-    caller?.stdin?.end();
-    caller?.kill();
-    await agentBrowser.close();
-  }
+  });
 });

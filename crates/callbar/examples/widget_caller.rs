@@ -9,8 +9,8 @@
 //! Writes one JSON object per line to standard output:
 //! `{"answer": "<engagement id>"}`, `{"phase": "waiting" | "ringing" | "connected" | …}`,
 //! `{"dtmf": "<digit>"}` for every telephone-event that arrives, and, every second while
-//! connected, `{"heard": <peak Hz>, "lost": <packets>}`. Ends when the call ends or standard
-//! input closes (then it hangs up).
+//! connected, `{"heard": <peak Hz>, "lost": <packets>}`, and `{"closed": true}` when the
+//! server closes the channel. Ends when the call ends; closing standard input hangs up.
 
 #[path = "support/widget.rs"]
 mod widget;
@@ -74,7 +74,7 @@ async fn main() {
     let mut stdin = tokio::io::stdin();
     let mut scratch = [0u8; 64];
     let mut tick = tokio::time::interval(Duration::from_millis(100));
-    let (mut digits_seen, mut connected, mut ticks) = (0, false, 0u32);
+    let (mut digits_seen, mut connected, mut ticks, mut hung_up) = (0, false, 0u32, false);
     loop {
         tokio::select! {
             msg = ws.next() => match msg {
@@ -90,12 +90,16 @@ async fn main() {
                     }
                 }
                 Some(Ok(_)) => {}
-                _ => break,
-            },
-            n = stdin.read(&mut scratch) => {
-                if matches!(n, Ok(0) | Err(_)) {
-                    let _ = ws.send(Message::text(json!({ "op": "hang-up" }).to_string())).await;
+                _ => {
+                    say(json!({ "closed": true }));
                     break;
+                }
+            },
+            n = stdin.read(&mut scratch), if !hung_up => {
+                // Standard input closed: hang up, and report the call ending as it does.
+                if matches!(n, Ok(0) | Err(_)) {
+                    hung_up = true;
+                    let _ = ws.send(Message::text(json!({ "op": "hang-up" }).to_string())).await;
                 }
             }
             _ = tick.tick() => {
