@@ -41,6 +41,9 @@ pub enum MediaError {
     /// The leg closed before it could join the call.
     #[error("the leg has closed: {0:?}")]
     LegClosed(crate::CloseReason),
+    /// An RTP-only operation on a WebRTC leg.
+    #[error("only a plain-RTP (SIP) leg can take a new SDP this way")]
+    NotRtp,
     /// The call already has an agent leg.
     #[error("the call already has an agent leg")]
     AgentAttached,

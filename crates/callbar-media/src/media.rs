@@ -62,14 +62,15 @@ impl Media {
         Ok((answer, Leg::spawn(core, advertised)))
     }
 
-    /// Answers a trunk's SDP offer with plain RTP/AVP: returns our SDP answer (the remote's
-    /// first G.711 codec, telephone-event if offered, mirrored direction) and the leg.
-    pub fn rtp_answer(&self, offer_sdp: &str) -> Result<(String, Leg), MediaError> {
+    /// Answers a trunk's SDP offer with plain RTP/AVP: returns our answer (the remote's
+    /// first G.711 codec, telephone-event if offered, mirrored direction; `.to_sdp()` for the
+    /// text, and keep it to make later offers in the dialog, e.g. to hold) and the leg.
+    pub fn rtp_answer(&self, offer_sdp: &str) -> Result<(LocalDescription, Leg), MediaError> {
         let remote = sdp::parse(offer_sdp)?;
         let now = Instant::now();
         let proto = RtpProto::new(&remote).ok_or(SdpError::NoCommonCodec)?;
         let (socket, advertised) = self.bind()?;
-        let answer = LocalDescription::answer(advertised.ip(), advertised.port(), &remote, random_u64() >> 2)?.to_sdp();
+        let answer = LocalDescription::answer(advertised.ip(), advertised.port(), &remote, random_u64() >> 2)?;
         let core = LegCore::rtp(socket, proto, &self.inner.config, now);
         Ok((answer, Leg::spawn(core, advertised)))
     }

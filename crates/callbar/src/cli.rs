@@ -58,6 +58,12 @@ pub struct ServeArgs {
     /// The shared secret comes from CALLBAR_TURN_SECRET or the file. Default: none
     #[arg(long, env = "CALLBAR_TURN_URLS", value_name = "URLS")]
     pub turn_urls: Option<String>,
+    /// Where SIP from trunks is received (UDP and TCP). Used when trunks are configured. Default: 127.0.0.1:5060
+    #[arg(long, env = "CALLBAR_SIP_LISTEN", value_name = "IP:PORT")]
+    pub sip_listen: Option<String>,
+    /// The SIP address trunks reach us at, for Contact and Via (behind NAT). Default: --sip-listen
+    #[arg(long, env = "CALLBAR_SIP_PUBLIC_ADDR", value_name = "IP:PORT")]
+    pub sip_public_addr: Option<String>,
     /// Days recordings are kept. Default: 90
     #[arg(long, env = "CALLBAR_RECORDING_RETENTION_DAYS", value_name = "DAYS")]
     pub recording_retention_days: Option<u32>,

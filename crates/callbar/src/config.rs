@@ -48,6 +48,8 @@ pub struct Config {
     pub session_ttl_secs: u64,
     pub sign_in: SignInLimits,
     pub turn: TurnConfig,
+    /// SIP trunks; SIP listens only when at least one is configured.
+    pub sip: callbar_sip::SipConfig,
 }
 
 /// A TURN relay for agents whose firewalls block UDP to the media ports (coturn with
@@ -110,6 +112,10 @@ struct FileConfig {
     session_ttl_secs: Option<u64>,
     sign_in: Option<SignInLimits>,
     turn: Option<TurnConfig>,
+    sip_listen: Option<String>,
+    sip_public_addr: Option<String>,
+    #[serde(default)]
+    trunks: Vec<callbar_sip::TrunkConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "localhost:8080";
@@ -227,6 +233,26 @@ impl Config {
         }
 
         let turn = turn_config(args, file.turn.unwrap_or_default())?;
+        let socket = |name: &str, value: String| -> anyhow::Result<std::net::SocketAddr> {
+            value
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{name} {value:?} must be an IP address and port, e.g. \"0.0.0.0:5060\""))
+        };
+        let sip = callbar_sip::SipConfig {
+            listen: socket(
+                "sip_listen",
+                args.sip_listen
+                    .clone()
+                    .or(file.sip_listen)
+                    .unwrap_or_else(|| "127.0.0.1:5060".into()),
+            )?,
+            public_addr: match args.sip_public_addr.clone().or(file.sip_public_addr) {
+                Some(v) => Some(socket("sip_public_addr", v)?),
+                None => None,
+            },
+            trunks: file.trunks,
+        };
+        sip.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
 
         Ok(Config {
             listen,
@@ -250,6 +276,7 @@ impl Config {
             session_ttl_secs,
             sign_in,
             turn,
+            sip,
         })
     }
 }

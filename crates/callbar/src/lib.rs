@@ -42,12 +42,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_logging(config: &config::Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter).unwrap_or_else(|e| {
+    // rsipstack logs every SIP message at info; keep it to warnings unless the filter
+    // names it (`--log info,rsipstack=info` to trace SIP).
+    let quiet = |filter: &str| {
+        if filter.contains("rsipstack") {
+            filter.to_owned()
+        } else {
+            format!("{filter},rsipstack=warn")
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(quiet(&config.log_filter)).unwrap_or_else(|e| {
         eprintln!(
             "warning: log filter {:?} is invalid ({e}); using info",
             config.log_filter
         );
-        tracing_subscriber::EnvFilter::new("info")
+        tracing_subscriber::EnvFilter::new(quiet("info"))
     });
     // Logs go to standard error (standard output carries the banner), coloured only
     // for a terminal.

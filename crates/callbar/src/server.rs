@@ -187,6 +187,11 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
             servers.spawn(serve(listener, site.clone(), shutdown.clone()));
         }
     }
+    if !config.sip.trunks.is_empty() {
+        let (sip, events) = callbar_sip::Sip::start(&config.sip, shutdown.child_token()).await?;
+        tracing::info!(listen = %sip.local_addr(), trunks = config.sip.trunks.len(), "SIP trunks ready");
+        servers.spawn(voice::trunk::run(state.clone(), sip, events));
+    }
     servers.spawn(voice::recordings::purge(
         recordings_dir,
         config.recording_retention_days,

@@ -39,6 +39,11 @@ pub fn config(dir: &std::path::Path) -> Config {
             lockout_secs: 30,
         },
         turn: Default::default(),
+        sip: callbar_sip::SipConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_addr: None,
+            trunks: vec![],
+        },
     }
 }
 

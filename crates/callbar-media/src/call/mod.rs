@@ -106,6 +106,7 @@ pub(crate) enum Command {
     PauseRecording(bool, oneshot::Sender<Result<(), MediaError>>),
     StopRecording(oneshot::Sender<Result<RecordingSummary, MediaError>>),
     Hangup(oneshot::Sender<()>),
+    UpdateCustomer(crate::sdp::RemoteAudio, oneshot::Sender<Result<(), MediaError>>),
 }
 
 /// A handle on a running call.
@@ -147,6 +148,14 @@ impl Call {
     /// Hold: the customer hears the hold tone, the agent silence. `false` resumes.
     pub async fn set_hold(&self, on: bool) -> Result<(), MediaError> {
         self.ask(|tx| Command::SetHold(on, tx)).await
+    }
+
+    /// Applies the trunk's new SDP (from a re-INVITE it sent, or its answer to ours) to the
+    /// customer's RTP leg: direction (hold), codec, address. WebRTC customers renegotiate
+    /// through their own signalling, so this refuses them.
+    pub async fn update_customer(&self, sdp: &str) -> Result<(), MediaError> {
+        let remote = crate::sdp::parse(sdp)?;
+        self.ask(|tx| Command::UpdateCustomer(remote, tx)).await?
     }
 
     /// Mute: the customer hears silence instead of the agent; the agent still hears the

@@ -466,6 +466,9 @@ impl CallTask {
                 self.bridge.held = on;
                 let _ = reply.send(());
             }
+            Command::UpdateCustomer(remote, reply) => {
+                let _ = reply.send(self.customer.core.update_remote(&remote));
+            }
             Command::SetMute(on, reply) => {
                 self.bridge.muted = on;
                 let _ = reply.send(());

@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use stats::{LegStats, LegStatsHandle};
 
 use crate::dtmf::{Dtmf, DtmfReceiver};
-use crate::{Codec, MediaConfig};
+use crate::{Codec, MediaConfig, MediaError};
 use stats::StatsCell;
 use timeline::{OutClock, Source};
 
@@ -196,6 +196,17 @@ impl LegCore {
             pending: VecDeque::new(),
             clock: OutClock::new(),
             dtmf_in: DtmfReceiver::default(),
+        }
+    }
+
+    /// Applies a new remote SDP to a plain-RTP leg (see [`rtp::RtpProto::update_remote`]).
+    pub(crate) fn update_remote(&mut self, remote: &crate::sdp::RemoteAudio) -> Result<(), MediaError> {
+        match &mut self.proto {
+            Proto::Rtp(p) => {
+                p.update_remote(remote);
+                Ok(())
+            }
+            Proto::WebRtc(_) => Err(MediaError::NotRtp),
         }
     }
 

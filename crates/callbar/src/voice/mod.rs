@@ -8,6 +8,7 @@
 //! mute, DTMF and recording act on the media; the engine hears when the customer leaves.
 
 pub mod recordings;
+pub mod trunk;
 pub mod turn;
 pub mod widget;
 

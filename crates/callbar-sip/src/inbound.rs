@@ -1,0 +1,132 @@
+//! New requests from trunks: INVITEs that start calls, and requests inside dialogs.
+//!
+//! A new INVITE is checked before anything is created: it must carry an SDP offer of at
+//! most [`MAX_BODY`] bytes and name a number. Then a server dialog is made, the server is
+//! told ([`SipEvent::Incoming`]) and decides: reject (404, 503), early media, answer.
+//! Requests inside a dialog go to it (re-INVITE, BYE, ACK, CANCEL); anything else is
+//! answered here.
+
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::sip::{HeadersExt, Method, StatusCode, ToTypedHeader};
+use rsipstack::transaction::TransactionReceiver;
+use rsipstack::transaction::transaction::Transaction;
+
+use crate::MAX_BODY;
+use crate::sip::{IncomingCall, Sip, SipEvent};
+
+/// Reads new transactions until the endpoint stops.
+pub(crate) async fn serve(sip: Sip, mut incoming: TransactionReceiver) {
+    while let Some(tx) = incoming.recv().await {
+        let sip = sip.clone();
+        tokio::spawn(async move { handle(sip, tx).await });
+    }
+}
+
+async fn handle(sip: Sip, mut tx: Transaction) {
+    let new_invite = tx.original.method == Method::Invite
+        && tx
+            .original
+            .to_header()
+            .is_ok_and(|to| to.tag().ok().flatten().is_none());
+    if new_invite {
+        return invite(sip, tx).await;
+    }
+    match sip.inner.dialogs.match_dialog(&tx) {
+        Some(Dialog::Invite(mut dialog)) => {
+            if let Err(e) = dialog.handle(&mut tx).await {
+                tracing::debug!("in-dialog {} failed: {e}", tx.original.method);
+            }
+        }
+        _ => {
+            let status = match tx.original.method {
+                Method::Ack => return,
+                Method::Options => StatusCode::OK,
+                _ => StatusCode::CallTransactionDoesNotExist,
+            };
+            let _ = tx.reply(status).await;
+        }
+    }
+}
+
+/// A new call: check it, make the dialog, tell the server, then run the INVITE
+/// transaction (100 Trying, our responses, CANCEL, the ACK).
+async fn invite(sip: Sip, mut tx: Transaction) {
+    let request = &tx.original;
+    let refuse = |status: StatusCode, why: &str| {
+        tracing::info!(from = %request.from_header().map(|f| f.value().to_owned()).unwrap_or_default(), "INVITE refused ({status}): {why}");
+        status
+    };
+    let checked = (|| {
+        if request.body.is_empty() {
+            return Err(refuse(
+                StatusCode::NotAcceptableHere,
+                "no SDP offer (offerless INVITEs are not supported)",
+            ));
+        }
+        if request.body.len() > MAX_BODY {
+            return Err(refuse(StatusCode::NotAcceptableHere, "the SDP offer is too large"));
+        }
+        let to = request
+            .uri
+            .user()
+            .map(str::to_owned)
+            .or_else(|| request.to_header().ok()?.uri().ok()?.user().map(str::to_owned))
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| refuse(StatusCode::NotFound, "no number in the request URI or To"))?;
+        let from = request
+            .from_header()
+            .ok()
+            .and_then(|f| f.uri().ok())
+            .and_then(|u| u.user().map(str::to_owned))
+            .unwrap_or_default();
+        let source = request
+            .via_header()
+            .ok()
+            .and_then(|v| v.typed().ok())
+            .and_then(|v| match v.received() {
+                Some(Ok(ip)) => Some(ip),
+                _ => v.sent_by().host.to_string().parse().ok(),
+            });
+        let trunk = sip
+            .inner
+            .trunks
+            .iter()
+            .find(|(_, sources)| source.is_some_and(|ip| sources.contains(&ip)))
+            .map(|(t, _)| t.name.clone())
+            .ok_or_else(|| refuse(StatusCode::Forbidden, "not from a trunk's address"))?;
+        Ok((trunk, from, to, String::from_utf8_lossy(&request.body).into_owned()))
+    })();
+    let (trunk, from, to, offer) = match checked {
+        Ok(c) => c,
+        Err(status) => {
+            let _ = tx.reply(status).await;
+            return;
+        }
+    };
+    let dialog = match sip.inner.dialogs.get_or_create_server_invite(
+        &tx,
+        sip.inner.state_tx.clone(),
+        None,
+        Some(sip.inner.contact.clone()),
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("could not create a dialog for an INVITE: {e}");
+            let _ = tx.reply(StatusCode::ServerInternalError).await;
+            return;
+        }
+    };
+    let call = sip.new_call_id();
+    sip.add(&call, dialog.clone());
+    let _ = sip.inner.events.send(SipEvent::Incoming(IncomingCall {
+        call,
+        trunk,
+        from,
+        to,
+        offer,
+    }));
+    let mut dialog = dialog;
+    if let Err(e) = dialog.handle(&mut tx).await {
+        tracing::debug!("INVITE transaction ended: {e}");
+    }
+}

@@ -1,0 +1,369 @@
+//! The SIP endpoint: listening, the calls in progress, and what the server can do to them.
+//!
+//! One task reads new transactions ([`crate::inbound`]), one reads dialog state changes
+//! (CANCEL, BYE, re-INVITEs, timeouts) and turns them into [`SipEvent`]s. Calls are known
+//! by a [`CallId`] of our own; the map from rsipstack's dialog ids is kept here so the
+//! server never sees SIP types.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, Method, StatusCode};
+use rsipstack::transport::TransportLayer;
+use rsipstack::transport::tcp_listener::TcpListenerConnection;
+use rsipstack::transport::udp::UdpConnection;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::{MAX_BODY, SipConfig, SipError, TrunkConfig};
+
+/// Our name for a call (not SIP's Call-ID).
+pub type CallId = String;
+
+/// A new call from a trunk, waiting for the server's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingCall {
+    pub call: CallId,
+    /// The trunk it came from.
+    pub trunk: String,
+    /// The caller: the From URI's user part (usually a phone number), as sent.
+    pub from: String,
+    /// The number called: the request URI's user part (or the To URI's), as sent.
+    pub to: String,
+    /// The caller's SDP offer.
+    pub offer: String,
+}
+
+/// How a call ended on the SIP side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The caller cancelled before it was answered.
+    Cancelled,
+    /// The far end sent BYE.
+    Bye,
+    /// No ACK, no answer, or the transport failed.
+    Timeout,
+    /// The far end answered our request with this final status.
+    Status(u16),
+}
+
+/// What happens on the SIP side, for the server to act on.
+#[derive(Debug)]
+pub enum SipEvent {
+    Incoming(IncomingCall),
+    /// The far end ended the call (never sent for calls the server ended itself).
+    Ended {
+        call: CallId,
+        how: Ended,
+    },
+    /// The far end sent a new offer (a re-INVITE: hold, resume, a new address). Reply with
+    /// the answer SDP, or `None` to refuse it (488).
+    Reoffered {
+        call: CallId,
+        offer: String,
+        reply: oneshot::Sender<Option<String>>,
+    },
+}
+
+/// The handle on the SIP endpoint. Cheap to clone.
+#[derive(Clone)]
+pub struct Sip {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) dialogs: Arc<DialogLayer>,
+    pub(crate) state_tx: rsipstack::dialog::dialog::DialogStateSender,
+    pub(crate) events: mpsc::UnboundedSender<SipEvent>,
+    pub(crate) contact: rsipstack::sip::Uri,
+    pub(crate) trunks: Vec<(TrunkConfig, Vec<IpAddr>)>,
+    local: SocketAddr,
+    calls: Mutex<Calls>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Default)]
+struct Calls {
+    by_id: HashMap<CallId, Entry>,
+    by_dialog: HashMap<String, CallId>,
+}
+
+struct Entry {
+    dialog: InviteDialog,
+    /// The server ended it: no `Ended` event when the dialog terminates.
+    closing: bool,
+    /// Our last SDP, for offerless re-INVITEs.
+    local_sdp: Option<String>,
+}
+
+fn sdp_headers() -> Option<Vec<Header>> {
+    Some(vec![Header::ContentType("application/sdp".into())])
+}
+
+impl Sip {
+    /// Listens (UDP and TCP on one port) and starts handling calls. Events arrive on the
+    /// returned receiver until `cancel` fires.
+    pub async fn start(
+        config: &SipConfig,
+        cancel: CancellationToken,
+    ) -> Result<(Sip, mpsc::UnboundedReceiver<SipEvent>), SipError> {
+        config.validate()?;
+        let trunks = config
+            .trunks
+            .iter()
+            .map(|t| Ok((t.clone(), t.sources()?)))
+            .collect::<Result<Vec<_>, SipError>>()?;
+        let listen_err = |addr, e: rsipstack::Error| SipError::Listen {
+            addr,
+            reason: e.to_string(),
+        };
+        let transport = TransportLayer::new(cancel.child_token());
+        let udp = UdpConnection::create_connection(config.listen, config.public_addr, Some(cancel.child_token()))
+            .await
+            .map_err(|e| listen_err(config.listen, e))?;
+        // TCP on the port UDP got (which matters when the configured port is 0).
+        let local = udp
+            .get_addr()
+            .get_socketaddr()
+            .map_err(|e| listen_err(config.listen, e))?;
+        let local = SocketAddr::new(config.listen.ip(), local.port());
+        let tcp = TcpListenerConnection::new(local, config.public_addr)
+            .await
+            .map_err(|e| listen_err(local, e))?;
+        transport.add_transport(udp.into());
+        transport.add_transport(tcp.into());
+        let allowed: Arc<Vec<IpAddr>> = Arc::new(trunks.iter().flat_map(|(_, s)| s.iter().copied()).collect());
+        transport.set_whitelist(move |ip: IpAddr| {
+            let allowed = allowed.clone();
+            async move { allowed.contains(&ip) }
+        });
+        let endpoint = EndpointBuilder::new()
+            .with_user_agent("Callbar")
+            .with_cancel_token(cancel.clone())
+            .with_transport_layer(transport)
+            .build();
+        let incoming = endpoint.incoming_transactions()?;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let (state_tx, state_rx) = dialogs.new_dialog_state_channel();
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let public = config.public_addr.unwrap_or(local);
+        let contact = rsipstack::sip::Uri::try_from(format!("sip:callbar@{public}").as_str())?;
+        let sip = Sip {
+            inner: Arc::new(Inner {
+                dialogs,
+                state_tx,
+                events,
+                contact,
+                trunks,
+                local,
+                calls: Mutex::new(Calls::default()),
+                next_id: std::sync::atomic::AtomicU64::new(1),
+            }),
+        };
+        tokio::spawn(async move { endpoint.serve().await });
+        tokio::spawn(crate::inbound::serve(sip.clone(), incoming));
+        tokio::spawn(watch(sip.clone(), state_rx));
+        Ok((sip, events_rx))
+    }
+
+    /// Where SIP is received.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.inner.local
+    }
+
+    /// Calls in progress.
+    pub fn active(&self) -> usize {
+        self.lock().by_id.len()
+    }
+
+    /// Refuses a new call with a final status (404 unknown number, 503 full, 480, 486…).
+    pub fn reject(&self, call: &str, status: u16) -> Result<(), SipError> {
+        let dialog = self.closing(call)?;
+        dialog.reject(Some(StatusCode::from(status)), None)?;
+        self.forget(call);
+        Ok(())
+    }
+
+    /// Early media: 183 Session Progress with our SDP answer; the caller hears what we send
+    /// (ringback, the queue tone) before the call is answered.
+    pub fn progress(&self, call: &str, sdp: String) -> Result<(), SipError> {
+        let dialog = self.remember_sdp(call, &sdp)?;
+        dialog.ringing(sdp_headers(), Some(sdp.into_bytes()))?;
+        Ok(())
+    }
+
+    /// Answers: 200 OK with our SDP.
+    pub fn answer(&self, call: &str, sdp: String) -> Result<(), SipError> {
+        let dialog = self.remember_sdp(call, &sdp)?;
+        dialog.accept(sdp_headers(), Some(sdp.into_bytes()))?;
+        Ok(())
+    }
+
+    /// Sends a new offer in the dialog (a re-INVITE: `sendonly` to hold, `sendrecv` to
+    /// resume). Returns the far end's answer SDP, or the status it refused with.
+    pub async fn reoffer(&self, call: &str, sdp: String) -> Result<String, SipError> {
+        let dialog = self.remember_sdp(call, &sdp)?;
+        match dialog.reinvite(sdp_headers(), Some(sdp.into_bytes())).await? {
+            Some(r) if r.status_code.code() < 300 => Ok(String::from_utf8_lossy(&r.body).into_owned()),
+            Some(r) => Err(SipError::Stack(format!(
+                "the far end refused the re-INVITE: {}",
+                r.status_code
+            ))),
+            None => Err(SipError::Stack("the call is not established".into())),
+        }
+    }
+
+    /// Ends the call from our side: BYE once answered, 480 before. No `Ended` event follows.
+    pub async fn hangup(&self, call: &str) {
+        let Ok(dialog) = self.closing(call) else { return };
+        match dialog.state() {
+            DialogState::Confirmed(..) | DialogState::WaitAck(..) => {
+                if let Err(e) = dialog.bye().await {
+                    tracing::debug!(%call, "BYE failed: {e}");
+                }
+            }
+            _ => {
+                let _ = dialog.reject(Some(StatusCode::TemporarilyUnavailable), None);
+            }
+        }
+        self.forget(call);
+    }
+
+    pub(crate) fn new_call_id(&self) -> CallId {
+        let n = self.inner.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("sip-{n}")
+    }
+
+    pub(crate) fn add(&self, call: &CallId, dialog: InviteDialog) {
+        let mut calls = self.lock();
+        calls.by_dialog.insert(dialog.id().to_string(), call.clone());
+        calls.by_id.insert(
+            call.clone(),
+            Entry {
+                dialog,
+                closing: false,
+                local_sdp: None,
+            },
+        );
+    }
+
+    fn closing(&self, call: &str) -> Result<InviteDialog, SipError> {
+        let mut calls = self.lock();
+        let entry = calls
+            .by_id
+            .get_mut(call)
+            .ok_or_else(|| SipError::NoCall(call.to_owned()))?;
+        entry.closing = true;
+        Ok(entry.dialog.clone())
+    }
+
+    fn remember_sdp(&self, call: &str, sdp: &str) -> Result<InviteDialog, SipError> {
+        if sdp.len() > MAX_BODY {
+            return Err(SipError::Stack("the SDP is too large".into()));
+        }
+        let mut calls = self.lock();
+        let entry = calls
+            .by_id
+            .get_mut(call)
+            .ok_or_else(|| SipError::NoCall(call.to_owned()))?;
+        entry.local_sdp = Some(sdp.to_owned());
+        Ok(entry.dialog.clone())
+    }
+
+    fn forget(&self, call: &str) {
+        let mut calls = self.lock();
+        if let Some(entry) = calls.by_id.remove(call) {
+            let id = entry.dialog.id().to_string();
+            calls.by_dialog.remove(&id);
+            self.inner.dialogs.remove_dialog(&entry.dialog.id());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
+        self.inner.calls.lock().expect("sip calls lock")
+    }
+}
+
+/// Turns dialog state changes into events: the far end leaving, new offers.
+async fn watch(sip: Sip, mut states: DialogStateReceiver) {
+    while let Some(state) = states.recv().await {
+        match state {
+            DialogState::Terminated(id, reason) => {
+                let (call, closing) = {
+                    let mut calls = sip.lock();
+                    let Some(call) = calls.by_dialog.remove(&id.to_string()) else {
+                        continue;
+                    };
+                    let closing = calls.by_id.remove(&call).is_some_and(|e| e.closing);
+                    (call, closing)
+                };
+                sip.inner.dialogs.remove_dialog(&id);
+                if !closing {
+                    let how = match reason {
+                        TerminatedReason::UacCancel => Ended::Cancelled,
+                        TerminatedReason::UacBye | TerminatedReason::UasBye => Ended::Bye,
+                        TerminatedReason::Timeout => Ended::Timeout,
+                        TerminatedReason::UacBusy | TerminatedReason::UasBusy => Ended::Status(486),
+                        TerminatedReason::UasDecline => Ended::Status(603),
+                        TerminatedReason::ProxyAuthRequired => Ended::Status(407),
+                        TerminatedReason::ProxyError(s)
+                        | TerminatedReason::UacOther(s)
+                        | TerminatedReason::UasOther(s) => Ended::Status(s.code()),
+                    };
+                    let _ = sip.inner.events.send(SipEvent::Ended { call, how });
+                }
+            }
+            DialogState::Updated(id, request, handle) => {
+                let (call, local_sdp) = {
+                    let calls = sip.lock();
+                    let call = calls.by_dialog.get(&id.to_string()).cloned();
+                    let sdp = call
+                        .as_ref()
+                        .and_then(|c| calls.by_id.get(c))
+                        .and_then(|e| e.local_sdp.clone());
+                    (call, sdp)
+                };
+                let Some(call) = call else {
+                    let _ = handle.reply(StatusCode::CallTransactionDoesNotExist).await;
+                    continue;
+                };
+                let sip = sip.clone();
+                tokio::spawn(async move {
+                    let answer = if request.method == Method::Invite && !request.body.is_empty() {
+                        let (reply, answer) = oneshot::channel();
+                        let offer = String::from_utf8_lossy(&request.body).into_owned();
+                        let _ = sip.inner.events.send(SipEvent::Reoffered { call, offer, reply });
+                        answer.await.ok().flatten()
+                    } else {
+                        // An offerless re-INVITE (we offer what we had) or an UPDATE without SDP.
+                        local_sdp
+                    };
+                    let _ = match answer {
+                        Some(sdp) => {
+                            handle
+                                .respond(StatusCode::OK, sdp_headers(), Some(sdp.into_bytes()))
+                                .await
+                        }
+                        None => handle.reply(StatusCode::NotAcceptableHere).await,
+                    };
+                });
+            }
+            DialogState::Info(_, _, handle)
+            | DialogState::Options(_, _, handle)
+            | DialogState::Message(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Publish(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+            }
+            DialogState::Refer(_, _, handle) => {
+                let _ = handle.reply(StatusCode::Forbidden).await;
+            }
+            _ => {}
+        }
+    }
+}
