@@ -17,10 +17,12 @@
 mod config;
 mod error;
 mod inbound;
+mod outbound;
 mod sip;
 
 pub use config::{SipConfig, Transport, TrunkConfig};
 pub use error::SipError;
+pub use outbound::{Dial, Progress};
 pub use sip::{CallId, Ended, IncomingCall, Sip, SipEvent};
 
 /// The largest SDP body accepted.

@@ -14,6 +14,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReas
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, Method, StatusCode};
+use rsipstack::transaction::key::TransactionRole;
 use rsipstack::transport::TransportLayer;
 use rsipstack::transport::tcp_listener::TcpListenerConnection;
 use rsipstack::transport::udp::UdpConnection;
@@ -82,13 +83,13 @@ pub(crate) struct Inner {
     pub(crate) events: mpsc::UnboundedSender<SipEvent>,
     pub(crate) contact: rsipstack::sip::Uri,
     pub(crate) trunks: Vec<(TrunkConfig, Vec<IpAddr>)>,
-    local: SocketAddr,
+    pub(crate) local: SocketAddr,
     calls: Mutex<Calls>,
     next_id: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
-struct Calls {
+pub(crate) struct Calls {
     by_id: HashMap<CallId, Entry>,
     by_dialog: HashMap<String, CallId>,
 }
@@ -218,18 +219,18 @@ impl Sip {
         }
     }
 
-    /// Ends the call from our side: BYE once answered, 480 before. No `Ended` event follows.
+    /// Ends the call from our side: BYE once answered; before that, 480 to a caller or
+    /// CANCEL toward a number we dialled. No `Ended` event follows.
     pub async fn hangup(&self, call: &str) {
         let Ok(dialog) = self.closing(call) else { return };
-        match dialog.state() {
-            DialogState::Confirmed(..) | DialogState::WaitAck(..) => {
-                if let Err(e) = dialog.bye().await {
-                    tracing::debug!(%call, "BYE failed: {e}");
-                }
-            }
-            _ => {
-                let _ = dialog.reject(Some(StatusCode::TemporarilyUnavailable), None);
-            }
+        let answered = matches!(dialog.state(), DialogState::Confirmed(..) | DialogState::WaitAck(..));
+        let result = match (answered, dialog.role()) {
+            (true, _) => dialog.bye().await,
+            (false, TransactionRole::Client) => dialog.hangup().await,
+            (false, TransactionRole::Server) => dialog.reject(Some(StatusCode::TemporarilyUnavailable), None),
+        };
+        if let Err(e) = result {
+            tracing::debug!(%call, "hanging up: {e}");
         }
         self.forget(call);
     }
@@ -275,7 +276,7 @@ impl Sip {
         Ok(entry.dialog.clone())
     }
 
-    fn forget(&self, call: &str) {
+    pub(crate) fn forget(&self, call: &str) {
         let mut calls = self.lock();
         if let Some(entry) = calls.by_id.remove(call) {
             let id = entry.dialog.id().to_string();
@@ -284,60 +285,76 @@ impl Sip {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.inner.calls.lock().expect("sip calls lock")
     }
 }
 
-/// Turns dialog state changes into events: the far end leaving, new offers.
+/// Turns dialog state changes of inbound calls into events: the far end leaving, new
+/// offers. (Outbound calls have a state channel each; see [`crate::outbound`].)
 async fn watch(sip: Sip, mut states: DialogStateReceiver) {
     while let Some(state) = states.recv().await {
+        let id = match &state {
+            DialogState::Terminated(id, _)
+            | DialogState::Updated(id, ..)
+            | DialogState::Info(id, ..)
+            | DialogState::Options(id, ..)
+            | DialogState::Message(id, ..)
+            | DialogState::Notify(id, ..)
+            | DialogState::Publish(id, ..)
+            | DialogState::Refer(id, ..) => id.to_string(),
+            _ => continue,
+        };
+        let call = sip.lock().by_dialog.get(&id).cloned();
+        sip.in_dialog(call, state).await;
+    }
+}
+
+/// The final status an ended dialog stands for.
+pub(crate) fn status_of(reason: &TerminatedReason) -> Ended {
+    match reason {
+        TerminatedReason::UacCancel => Ended::Cancelled,
+        TerminatedReason::UacBye | TerminatedReason::UasBye => Ended::Bye,
+        TerminatedReason::Timeout => Ended::Timeout,
+        TerminatedReason::UacBusy | TerminatedReason::UasBusy => Ended::Status(486),
+        TerminatedReason::UasDecline => Ended::Status(603),
+        TerminatedReason::ProxyAuthRequired => Ended::Status(407),
+        TerminatedReason::ProxyError(s) | TerminatedReason::UacOther(s) | TerminatedReason::UasOther(s) => {
+            Ended::Status(s.code())
+        }
+    }
+}
+
+impl Sip {
+    /// Handles a state change of `call`'s dialog once it exists: the far end ending it,
+    /// new offers, other in-dialog requests.
+    pub(crate) async fn in_dialog(&self, call: Option<CallId>, state: DialogState) {
         match state {
             DialogState::Terminated(id, reason) => {
-                let (call, closing) = {
-                    let mut calls = sip.lock();
-                    let Some(call) = calls.by_dialog.remove(&id.to_string()) else {
-                        continue;
-                    };
-                    let closing = calls.by_id.remove(&call).is_some_and(|e| e.closing);
-                    (call, closing)
+                self.inner.dialogs.remove_dialog(&id);
+                let Some(call) = call else { return };
+                let closing = {
+                    let mut calls = self.lock();
+                    calls.by_dialog.retain(|_, c| *c != call);
+                    calls.by_id.remove(&call).is_some_and(|e| e.closing)
                 };
-                sip.inner.dialogs.remove_dialog(&id);
                 if !closing {
-                    let how = match reason {
-                        TerminatedReason::UacCancel => Ended::Cancelled,
-                        TerminatedReason::UacBye | TerminatedReason::UasBye => Ended::Bye,
-                        TerminatedReason::Timeout => Ended::Timeout,
-                        TerminatedReason::UacBusy | TerminatedReason::UasBusy => Ended::Status(486),
-                        TerminatedReason::UasDecline => Ended::Status(603),
-                        TerminatedReason::ProxyAuthRequired => Ended::Status(407),
-                        TerminatedReason::ProxyError(s)
-                        | TerminatedReason::UacOther(s)
-                        | TerminatedReason::UasOther(s) => Ended::Status(s.code()),
-                    };
-                    let _ = sip.inner.events.send(SipEvent::Ended { call, how });
+                    let how = status_of(&reason);
+                    let _ = self.inner.events.send(SipEvent::Ended { call, how });
                 }
             }
-            DialogState::Updated(id, request, handle) => {
-                let (call, local_sdp) = {
-                    let calls = sip.lock();
-                    let call = calls.by_dialog.get(&id.to_string()).cloned();
-                    let sdp = call
-                        .as_ref()
-                        .and_then(|c| calls.by_id.get(c))
-                        .and_then(|e| e.local_sdp.clone());
-                    (call, sdp)
-                };
+            DialogState::Updated(_, request, handle) => {
                 let Some(call) = call else {
                     let _ = handle.reply(StatusCode::CallTransactionDoesNotExist).await;
-                    continue;
+                    return;
                 };
-                let sip = sip.clone();
+                let local_sdp = self.lock().by_id.get(&call).and_then(|e| e.local_sdp.clone());
+                let events = self.inner.events.clone();
                 tokio::spawn(async move {
                     let answer = if request.method == Method::Invite && !request.body.is_empty() {
                         let (reply, answer) = oneshot::channel();
                         let offer = String::from_utf8_lossy(&request.body).into_owned();
-                        let _ = sip.inner.events.send(SipEvent::Reoffered { call, offer, reply });
+                        let _ = events.send(SipEvent::Reoffered { call, offer, reply });
                         answer.await.ok().flatten()
                     } else {
                         // An offerless re-INVITE (we offer what we had) or an UPDATE without SDP.
