@@ -143,7 +143,14 @@ impl Agent {
 
     /// Whether a new offer on `channel` may go to this agent now.
     pub(crate) fn can_take(&self, load: &Load, channel: Channel) -> bool {
-        self.status == AgentStatus::Ready && self.connected && self.free(load, channel) > 0 && !load.blocks(channel)
+        self.status == AgentStatus::Ready && self.connected && self.has_room(load, channel)
+    }
+
+    /// The capacity half of [`can_take`](Self::can_take): a free slot on `channel` and no
+    /// live or offered voice/video engagement on another channel. A dial needs this too, but
+    /// not Ready (an agent who is Not Ready may still place a call).
+    pub(crate) fn has_room(&self, load: &Load, channel: Channel) -> bool {
+        self.free(load, channel) > 0 && !load.blocks(channel)
     }
 
     /// One bit per channel the agent can take an offer on.

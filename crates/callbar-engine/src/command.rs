@@ -43,6 +43,16 @@ pub enum Command {
         status: AgentStatus,
     },
     CreateEngagement(NewEngagement),
+    /// The agent places an outbound voice call (click-to-dial): the engagement is live with
+    /// them at once — it never waits in a queue and is never offered, because the agent
+    /// asked for it and is there. `direction` must be outbound, `target_agent` names the
+    /// agent, `queue` a voice queue they serve (the call is logged under it, and its wrap-up
+    /// timer and dispositions apply), `to` the number dialled and `from` the caller id the
+    /// customer sees. The agent must be connected, not Offline (Not Ready is fine) and have
+    /// room for a call by the same capacity rules as an offer. From then on it is like any
+    /// live engagement: `End`, or `CustomerLeft` when the far end hangs up or the call fails,
+    /// then wrap-up. See `src/dial.rs`.
+    Dial(NewEngagement),
     Accept {
         agent: String,
         engagement: String,
@@ -112,7 +122,8 @@ pub struct NewEngagement {
     /// Custom variables; names starting with `Consumer.` are reserved.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
-    /// Offer it only to this agent (it waits until they can take it).
+    /// Offer it only to this agent (it waits until they can take it). For a
+    /// [`Command::Dial`], the agent who places the call.
     #[serde(default)]
     pub target_agent: Option<String>,
 }

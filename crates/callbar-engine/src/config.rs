@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", default)]
 pub struct EngineConfig {
     /// Consecutive offers an agent lets ring out before the engine sets them Not Ready with
-    /// [`missed_reason_code`](Self::missed_reason_code). Accepting or rejecting an offer, or
-    /// choosing Ready, starts the count again. `0` turns the rule off.
+    /// [`missed_reason_code`](Self::missed_reason_code). Accepting or rejecting an offer,
+    /// placing a call ([`Command::Dial`](crate::Command::Dial)) or choosing Ready starts the
+    /// count again. `0` turns the rule off.
     pub missed_offers_limit: u32,
     /// The not-ready reason code used for agents who missed too many offers.
     pub missed_reason_code: String,

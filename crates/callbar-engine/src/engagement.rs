@@ -2,12 +2,18 @@
 //! wrap-up, and the state machine it moves through.
 //!
 //! ```text
+//!                          dial (an agent's outbound call): live at once
+//!                                   │
+//!                                   ▼
 //! Queued ─offer─▶ Offered ─accept─▶ Live ─end─▶ WrapUp ─close─▶ Closed
 //!   ▲               │ reject, ring timeout, agent gone
 //!   └───────────────┘ (back to its original place in the queue)
 //! Queued / Offered ─▶ Abandoned (customer left, maximum wait) | Cancelled (API)
 //! Queued ─maximum wait─▶ Queued in the overflow queue
 //! ```
+//!
+//! A dialled engagement never passes through Queued or Offered, so it can never be
+//! abandoned or cancelled: once live, `End` and `CustomerLeft` both lead to wrap-up.
 //!
 //! The struct is both what queries return and what snapshots store, so every field the
 //! engine needs to rebuild itself lives here.
@@ -136,6 +142,8 @@ pub struct Engagement {
     pub customer: Customer,
     pub subject: String,
     /// Addresses as the entry point saw them (a phone number, a widget id); for the call log.
+    /// Inbound: `from` is the customer, `to` the entry point. Outbound (a dial): `from` is
+    /// the caller id the customer sees, `to` the number dialled.
     pub from: String,
     pub to: String,
     /// Only this agent may be offered it.
@@ -148,8 +156,10 @@ pub struct Engagement {
     pub state: EngagementState,
     /// Why the last offer went to its agent.
     pub offer_reason: Option<OfferReason>,
-    /// When the last offer was made.
+    /// When the last offer was made; `None` for a dial (never offered).
     pub offered_at: Option<i64>,
+    /// When it went live: accepted, or for a dial when the agent dialled (the engine is
+    /// not told when the far end picks up).
     pub accepted_at: Option<i64>,
     /// When the live part ended.
     pub ended_at: Option<i64>,

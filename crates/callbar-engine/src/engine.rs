@@ -121,6 +121,7 @@ impl Engine {
                 self.set_status(slot, status, now, &mut out);
             }
             Command::CreateEngagement(new) => self.create_engagement(now, new, &mut out)?,
+            Command::Dial(new) => self.dial(now, new, &mut out)?,
             Command::Accept { agent, engagement } => self.accept(now, &agent, &engagement, &mut out)?,
             Command::Reject { agent, engagement } => self.reject(now, &agent, &engagement, &mut out)?,
             Command::End { agent, engagement } => self.end(now, &agent, &engagement, &mut out)?,

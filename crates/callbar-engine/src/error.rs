@@ -49,6 +49,13 @@ pub enum EngineError {
     },
     /// A snapshot does not describe a consistent engine.
     CorruptSnapshot(String),
+    /// [`Command::Dial`](crate::Command::Dial): the agent cannot place a call now (not
+    /// connected, Offline, not serving the queue, or no free voice capacity); `problem` says
+    /// which, and what holds the capacity.
+    CannotDial {
+        agent: String,
+        problem: String,
+    },
 }
 
 impl fmt::Display for EngineError {
@@ -92,6 +99,9 @@ impl fmt::Display for EngineError {
             ),
             EngineError::CorruptSnapshot(problem) => {
                 write!(f, "the snapshot is inconsistent: {problem}")
+            }
+            EngineError::CannotDial { agent, problem } => {
+                write!(f, "agent {agent:?} cannot place a call now: {problem}")
             }
         }
     }

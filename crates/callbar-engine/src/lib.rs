@@ -43,6 +43,10 @@
 //! - An agent's announced status is [`ReportedStatus`]: Occupied while any engagement is live,
 //!   otherwise the status they chose. [`Output::AgentStatus`] is emitted whenever it or the
 //!   chosen status changes (the engine itself sets Not Ready after missed offers).
+//! - An engagement goes live in one of two ways: [`Output::Accepted`] after an offer, or
+//!   [`Output::Dialed`] when an agent places an outbound call with [`Command::Dial`] (no
+//!   queueing, no offer: the agent chose the call, so there is nobody to route it to). From
+//!   then on both are the same: end, wrap-up, close, call log.
 //! - Every engagement that ends emits exactly one terminal output: [`Output::Closed`] (it went
 //!   live; carries the call log), [`Output::Abandoned`] (the customer left or the maximum wait
 //!   ran out before it went live; carries a call log of the missed contact, naming the agent
@@ -59,11 +63,13 @@
 //! The rules are documented where they are implemented: `src/routing.rs` (order, eligibility,
 //! strategies, decliners), `src/queue.rs` (the indexes that keep each decision to the heads of a
 //! few priority levels), `src/lifecycle.rs` (offers, maximum wait, overflow, abandon),
-//! `src/wrapup.rs` (closing and the call log) and `src/stats.rs` (the service level).
+//! `src/dial.rs` (outbound calls, which bypass routing), `src/wrapup.rs` (closing and the
+//! call log) and `src/stats.rs` (the service level).
 
 mod agent;
 mod command;
 mod config;
+mod dial;
 mod engagement;
 mod engine;
 mod error;

@@ -1,5 +1,7 @@
 //! The engagement lifecycle up to wrap-up: arrival, waiting, offers and their outcomes,
-//! maximum wait, abandon, cancel, and the end of the live part.
+//! maximum wait, abandon, cancel, and the end of the live part. (Outbound calls skip the
+//! waiting and the offer: see `dial.rs`; they go live through the same
+//! [`go_live`](Engine::go_live) as an accepted offer.)
 //!
 //! Rules that are easy to get wrong live here:
 //! - An offer that is rejected, rings out or is taken back returns the engagement to its
@@ -28,13 +30,22 @@ impl Engine {
         new: NewEngagement,
         out: &mut Vec<Output>,
     ) -> Result<(), EngineError> {
+        let q = self.check_new(&new)?;
+        let key = self.insert_new(now, new, q);
+        self.enter_waiting(key, now, out);
+        Ok(())
+    }
+
+    /// What every new engagement needs, queued or dialled: a fresh non-empty id, a known
+    /// queue (returned) and target agent, and no reserved variable names.
+    pub(crate) fn check_new(&self, new: &NewEngagement) -> Result<u32, EngineError> {
         if new.id.is_empty() {
             return Err(EngineError::InvalidInput(
                 "an engagement needs a non-empty id".to_owned(),
             ));
         }
         if self.engagement_ids.contains_key(&new.id) {
-            return Err(EngineError::DuplicateEngagement(new.id));
+            return Err(EngineError::DuplicateEngagement(new.id.clone()));
         }
         let q = self.queue_slot(&new.queue)?;
         if let Some(target) = &new.target_agent {
@@ -43,6 +54,13 @@ impl Engine {
         for name in new.variables.keys() {
             check_variable_name(name)?;
         }
+        Ok(q)
+    }
+
+    /// Adds a checked new engagement in queue slot `q`, not yet filed anywhere (state
+    /// `Queued`, but in no queue's order until [`enter_waiting`](Self::enter_waiting));
+    /// returns its key.
+    pub(crate) fn insert_new(&mut self, now: i64, new: NewEngagement, q: u32) -> u64 {
         let key = self.next_key;
         self.next_key += 1;
         let seq = self.next_seq;
@@ -76,8 +94,7 @@ impl Engine {
         };
         self.engagements.insert(key, Box::new(engagement));
         self.engagement_ids.insert(new.id, key);
-        self.enter_waiting(key, now, out);
-        Ok(())
+        key
     }
 
     pub(crate) fn accept(
@@ -94,26 +111,44 @@ impl Engine {
             "only an offered engagement can be accepted",
             |s| matches!(s, EngagementState::Offered { .. }),
         )?;
-        let e = self.eng_mut(key);
+        let e = self.eng(key);
         let EngagementState::Offered { expires_at, .. } = e.state else {
             unreachable!("checked above")
         };
-        e.state = EngagementState::Live {
-            agent: agent.to_owned(),
-        };
-        e.accepted_at = Some(now);
         let wait_ms = now - e.queue_entered_at;
-        out.push(Output::Accepted {
-            engagement: engagement.to_owned(),
-            agent: agent.to_owned(),
-        });
         self.timers.clear(expires_at, Timer::OfferExpiry, key);
         self.record_service(key, now, wait_ms, true);
+        let accepted = Output::Accepted {
+            engagement: engagement.to_owned(),
+            agent: agent.to_owned(),
+        };
+        self.go_live(key, slot, now, accepted, out);
+        Ok(())
+    }
+
+    /// Makes an engagement live with the agent in `slot`: the one way into `Live`, shared by
+    /// an accepted offer and a dial so that the agent ends up the same either way. `announce`
+    /// (`Accepted` or `Dialed`) goes out first, then the agent's status change (Occupied).
+    /// The agent's missed-offer count starts again (they are evidently at their desk). On
+    /// voice or video the engagement holds the agent's attention, so no new offer on another
+    /// channel reaches them while it is live; offers already ringing at them on other
+    /// channels are left ringing, to be accepted or rejected as the agent chooses.
+    pub(crate) fn go_live(&mut self, key: u64, slot: u32, now: i64, announce: Output, out: &mut Vec<Output>) {
+        let agent = self.entry(slot).agent.id.clone();
+        let e = self.eng_mut(key);
+        // An offer already holds its slot (and attention); a dial takes them now.
+        let takes_slot = !matches!(e.state, EngagementState::Offered { .. });
+        e.state = EngagementState::Live { agent };
+        e.accepted_at = Some(now);
+        let channel = e.channel;
+        out.push(announce);
         self.update_agent(slot, out, |agent, load| {
+            if takes_slot {
+                load.offer(key, channel);
+            }
             agent.consecutive_missed = 0;
             load.go_live();
         });
-        Ok(())
     }
 
     pub(crate) fn reject(

@@ -31,6 +31,13 @@ pub enum Output {
     },
     /// The agent accepted; connect the customer to them.
     Accepted { engagement: String, agent: String },
+    /// The agent placed an outbound call ([`Command::Dial`](crate::Command::Dial)); the
+    /// engagement is live with them already, with no queueing and no offer. Place the call
+    /// to the engagement's `to` with caller id `from` and connect the agent to it; when the
+    /// far end hangs up or the call cannot be placed, send `CustomerLeft`. Unlike
+    /// `Accepted`, nothing was ringing at the agent and the queue's service level is not
+    /// touched: an outbound call is not a contact that waited.
+    Dialed { engagement: String, agent: String },
     /// The live part ended; the agent is in wrap-up until `wrap_up_deadline` (if any).
     LiveEnded {
         engagement: String,

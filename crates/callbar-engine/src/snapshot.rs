@@ -134,6 +134,7 @@ impl Engine {
                 self.timers.set(expires_at, Timer::OfferExpiry, key);
             }
             EngagementState::Live { agent } => {
+                // Accepted or dialled alike: the slot and, on voice or video, the attention.
                 let load = self.load_mut(&agent);
                 load.offer(key, channel);
                 load.go_live();

@@ -16,6 +16,12 @@
 //! overflow to another queue). Abandons within the threshold are left out, as is usual: a
 //! customer who hangs up after three seconds says nothing about staffing. Cancelled
 //! engagements are left out. `None` when nothing counts yet.
+//!
+//! Outbound calls an agent dials ([`Command::Dial`](crate::Command::Dial)) are left out of
+//! all of it: they never wait in the queue (so they are not `waiting` and do not set
+//! `longest_wait_ms`), are neither answered nor abandoned (the far end hanging up ends a live
+//! call), and so add no service-level sample — counting them as instantly answered would
+//! flatter the service level. The agent placing one is Occupied like on any live call.
 
 use serde::{Deserialize, Serialize};
 

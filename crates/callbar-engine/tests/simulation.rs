@@ -3,7 +3,9 @@
 //!
 //! Each seed builds a random contact center (12 queues over every channel, with skill steps,
 //! strategies, ring timeouts, maximum waits with overflow or abandon, wrap-up timers) and
-//! 2,000 agents, then runs random steps: arrivals, status changes, connects and disconnects,
+//! 2,000 agents, then runs random steps: arrivals, outbound calls agents dial (most under a
+//! voice queue they serve, some refused for a reason the model predicts, some malformed),
+//! status changes, connects and disconnects,
 //! accepts, rejects, ring timeouts, ends, customer abandons, cancels, notes, dispositions,
 //! variables, wrap-up closes (by agents and timers), profile and queue changes, agent
 //! removal, deliberately invalid commands, and restarts of the engine — from the command log
@@ -33,6 +35,13 @@
 //!   and commands on them are refused and change nothing;
 //! - **one call log**: every engagement that went live and finished yields exactly one
 //!   `Closed`, and no `Abandoned` or `Cancelled`; one that never went live yields no `Closed`;
+//!   its direction is outbound exactly for dialled ones, which were never offered;
+//! - **dials**: a dial succeeds exactly when the model says the agent may place a call
+//!   (connected, not Offline, serves the voice queue, a free voice slot and no offered or live
+//!   video), is live at once (never queued or offered), and leaves the queue's answered and
+//!   abandoned counts alone — as does the end of any live part;
+//! - **one call at a time**: no agent ever has two live voice/video engagements (every
+//!   agent here has voice capacity 1 and video at most 1);
 //! - **refusals change nothing** and **empty ticks change nothing** (sampled, comparing
 //!   snapshots);
 //! - **replay and restore** give exactly the live engine's snapshot.
@@ -50,7 +59,7 @@ use callbar_engine::{
     AgentConfig, AgentStatus, Capacity, Command, Customer, Disposition, Engine, EngineConfig, MaxWait, MaxWaitOutcome,
     NewEngagement, OfferEndReason, Output, QueueConfig, ReportedStatus, SkillStep, Snapshot, Strategy,
 };
-use callbar_protocol::Channel;
+use callbar_protocol::{Channel, Direction};
 
 const MISSED_LIMIT: u32 = 3;
 const MISSED_CODE: &str = "missed";
@@ -174,6 +183,8 @@ struct ModelEngagement {
     target: Option<String>,
     phase: Phase,
     went_live: bool,
+    /// Placed by an agent with `Dial`: outbound, never queued or offered.
+    dialed: bool,
     closed_logs: u32,
     terminal_outputs: u32,
     /// When the offer rings out, or the wrap-up timer closes it.
@@ -215,6 +226,36 @@ impl ModelAgent {
             && self.connected
             && self.used(channel) < self.config.capacity.get(channel)
             && !self.blocked(channel)
+    }
+
+    /// Whether the agent may place a call logged under voice queue `queue`: the offer's
+    /// capacity rule on voice, but Not Ready will do and skills do not matter.
+    fn can_dial(&self, queue: &str) -> bool {
+        self.dial_refusal(queue).is_none()
+    }
+
+    /// Why the engine must refuse the agent's dial under `queue`, if it must.
+    fn dial_refusal(&self, queue: &str) -> Option<&'static str> {
+        if !self.config.queues.contains(queue) {
+            Some("dials refused: not their queue")
+        } else if !self.connected {
+            Some("dials refused: disconnected")
+        } else if self.status == AgentStatus::Offline {
+            Some("dials refused: offline")
+        } else if self.used(Channel::Voice) >= self.config.capacity.get(Channel::Voice) || self.blocked(Channel::Voice)
+        {
+            Some("dials refused: no room")
+        } else {
+            None
+        }
+    }
+
+    /// Live voice and video engagements: at most one at a time.
+    fn live_calls(&self) -> usize {
+        self.held
+            .values()
+            .filter(|(c, p)| matches!(c, Channel::Voice | Channel::Video) && matches!(p, Phase::Live(_)))
+            .count()
     }
 
     fn reported(&self) -> ReportedStatus {
@@ -764,9 +805,94 @@ impl Sim {
                     true,
                 ))
             }
+            983..998 => self.random_dial(),
             _ => None,
         }
         .or_else(|| self.rng.chance(30).then(|| self.invalid_command()).flatten())
+    }
+
+    /// A dial by a random agent — most often one the model says may place a call, else one
+    /// who is connected, not Offline and serves a voice queue, else anyone — mostly under a
+    /// voice queue they serve; whether it should succeed is the model's call. One in ten is
+    /// malformed.
+    fn random_dial(&mut self) -> Option<(Command, bool)> {
+        let serves_voice = |a: &ModelAgent| {
+            a.config
+                .queues
+                .iter()
+                .any(|q| self.model.queues[q].channel == Channel::Voice)
+        };
+        let present: Vec<&String> = self
+            .model
+            .agents
+            .iter()
+            .filter(|(_, a)| a.connected && a.status != AgentStatus::Offline && serves_voice(a))
+            .map(|(id, _)| id)
+            .collect();
+        let able: Vec<&String> = present
+            .iter()
+            .copied()
+            .filter(|id| {
+                let a = &self.model.agents[*id];
+                a.config
+                    .queues
+                    .iter()
+                    .any(|q| self.model.queues[q].channel == Channel::Voice && a.can_dial(q))
+            })
+            .collect();
+        let roll = self.rng.below(100);
+        let agent = if !able.is_empty() && roll < 60 {
+            able[self.rng.below(able.len() as u64) as usize].clone()
+        } else if !present.is_empty() && roll < 80 {
+            present[self.rng.below(present.len() as u64) as usize].clone()
+        } else {
+            self.agent_ids[self.rng.below(self.agent_ids.len() as u64) as usize].clone()
+        };
+        let served = &self.model.agents.get(&agent)?.config.queues;
+        let voice: Vec<String> = self
+            .queue_ids
+            .iter()
+            .filter(|q| self.model.queues[*q].channel == Channel::Voice)
+            .cloned()
+            .collect();
+        let theirs: Vec<String> = voice.iter().filter(|q| served.contains(*q)).cloned().collect();
+        let queue = if !theirs.is_empty() && self.rng.chance(85) {
+            theirs[self.rng.below(theirs.len() as u64) as usize].clone()
+        } else {
+            voice[self.rng.below(voice.len() as u64) as usize].clone()
+        };
+        let id = format!("e{}", self.next_engagement);
+        self.next_engagement += 1;
+        let number = format!("+1555{:07}", self.rng.below(10_000_000));
+        let mut new = NewEngagement {
+            direction: Direction::Outbound,
+            target_agent: Some(agent.clone()),
+            from: "+15550100".into(),
+            to: number.clone(),
+            customer: Customer {
+                name: String::new(),
+                email: String::new(),
+                phone: number,
+            },
+            ..NewEngagement::new(id, queue)
+        };
+        let malformed = self.rng.chance(10);
+        if malformed {
+            match self.rng.below(3) {
+                0 => new.direction = Direction::Inbound,
+                1 => new.to.clear(),
+                _ => new.queue = "q4".into(), // chat
+            }
+        }
+        let refusal = if malformed {
+            Some("dials refused: malformed")
+        } else {
+            self.model.agents[&agent].dial_refusal(&new.queue)
+        };
+        if let Some(why) = refusal {
+            self.count(why);
+        }
+        Some((Command::Dial(new), refusal.is_none()))
     }
 
     /// A command the engine must refuse.
@@ -790,7 +916,17 @@ impl Sim {
             }
             2 => {
                 let engagement = self.model.bags[self.rng.below(4) as usize].pick(&mut self.rng)?;
-                Some((Command::CreateEngagement(NewEngagement::new(engagement, "q0")), false))
+                if self.rng.chance(50) {
+                    return Some((Command::CreateEngagement(NewEngagement::new(engagement, "q0")), false));
+                }
+                let agent = self.model.agents.keys().next()?.clone();
+                let dial = NewEngagement {
+                    direction: Direction::Outbound,
+                    target_agent: Some(agent),
+                    to: "+15550199".into(),
+                    ..NewEngagement::new(engagement, "q0")
+                };
+                Some((Command::Dial(dial), false))
             }
             _ => {
                 let engagement = self.model.bags[2].pick(&mut self.rng)?;
@@ -813,6 +949,7 @@ impl Sim {
         let is_tick = command == Command::Tick;
         let sample = !expect_ok || (is_tick && self.rng.below(500) == 0);
         let before = sample.then(|| self.engine.snapshot());
+        let counts_before = self.service_counts_around(&command);
         if !is_tick {
             self.log.push((self.now, command.clone()));
         }
@@ -836,6 +973,14 @@ impl Sim {
                     self.absorb(output)?;
                 }
                 self.after_outputs(&command);
+                if let Some((queue, before)) = counts_before {
+                    let after = self.service_counts(&queue)?;
+                    if after != before {
+                        return Err(self.fail(format!(
+                            "{command:?} moved the service counts of {queue} from {before:?} to {after:?}"
+                        )));
+                    }
+                }
                 Ok(())
             }
             (Err(e), false) => {
@@ -848,6 +993,35 @@ impl Sim {
             (Ok(out), false) => Err(self.fail(format!("{command:?} should have been refused; got {out:?}"))),
             (Err(e), true) => Err(self.fail(format!("{command:?} refused: {e}"))),
         }
+    }
+
+    /// For a dial, or the end of a live part: its queue and service counts, which must not
+    /// change (a dial neither waited nor was answered; the far end leaving a live call is not
+    /// an abandon).
+    fn service_counts_around(&self, command: &Command) -> Option<(String, (u32, u32, u32))> {
+        let queue = match command {
+            Command::Dial(new) => new.queue.clone(),
+            Command::End { engagement, .. } | Command::CustomerLeft { engagement } => {
+                let e = self.model.engagements.get(engagement)?;
+                if !matches!(e.phase, Phase::Live(_)) {
+                    return None;
+                }
+                e.queue.clone()
+            }
+            _ => return None,
+        };
+        let counts = self.service_counts(&queue).ok()?;
+        Some((queue, counts))
+    }
+
+    /// Answered, answered within the threshold, abandoned after it.
+    fn service_counts(&self, queue: &str) -> Result<(u32, u32, u32), String> {
+        let stats = self.engine.queue_stats(queue, self.now).map_err(|e| self.fail(e))?;
+        Ok((
+            stats.answered,
+            stats.answered_within_threshold,
+            stats.abandoned_after_threshold,
+        ))
     }
 
     /// What a successful command does to the model before its outputs.
@@ -893,7 +1067,8 @@ impl Sim {
                 self.model.refresh_ready(agent);
                 self.touched_agents.insert(agent.clone());
             }
-            Command::CreateEngagement(new) => {
+            Command::CreateEngagement(new) | Command::Dial(new) => {
+                let dialed = matches!(command, Command::Dial(_));
                 let queue = &self.model.queues[&new.queue];
                 self.model.engagements.insert(
                     new.id.clone(),
@@ -906,6 +1081,7 @@ impl Sim {
                         target: new.target_agent.clone(),
                         phase: Phase::Between,
                         went_live: false,
+                        dialed,
                         closed_logs: 0,
                         terminal_outputs: 0,
                         deadline: None,
@@ -913,7 +1089,7 @@ impl Sim {
                 );
                 self.model.next_seq += 1;
                 self.touched_engagements.insert(new.id.clone());
-                self.count("created");
+                self.count(if dialed { "dials" } else { "created" });
             }
             Command::Reject { agent, .. } => {
                 self.model.agents.get_mut(agent).unwrap().missed = 0;
@@ -1006,6 +1182,26 @@ impl Sim {
                 self.touched_agents.insert(agent);
                 self.count("accepted");
             }
+            Output::Dialed { engagement, agent } => {
+                let e = &self.model.engagements[&engagement];
+                if e.phase != Phase::Between || !e.dialed || e.target.as_deref() != Some(agent.as_str()) {
+                    return Err(self.fail(format!(
+                        "{engagement} dialed by {agent} from {:?} (dialed {}, target {:?})",
+                        e.phase, e.dialed, e.target
+                    )));
+                }
+                if !self.model.agents[&agent].can_dial(&e.queue) {
+                    return Err(self.fail(format!("{agent} dialed {engagement} but may not place a call")));
+                }
+                self.model.set_phase(&engagement, Phase::Live(agent.clone()));
+                self.model.engagements.get_mut(&engagement).unwrap().went_live = true;
+                let a = self.model.agents.get_mut(&agent).unwrap();
+                a.missed = 0;
+                a.held
+                    .insert(engagement.clone(), (Channel::Voice, Phase::Live(agent.clone())));
+                self.touched_engagements.insert(engagement);
+                self.touched_agents.insert(agent);
+            }
             Output::LiveEnded {
                 engagement,
                 agent,
@@ -1025,6 +1221,11 @@ impl Sim {
                 self.expect_phase(&engagement, Phase::WrapUp(agent.clone()))?;
                 if call_log.accepted_at.is_none() || call_log.ended_at.is_none() || call_log.closed_at != now {
                     return Err(self.fail(format!("incomplete call log {call_log:?}")));
+                }
+                let dialed = self.model.engagements[&engagement].dialed;
+                let outbound = call_log.direction == Direction::Outbound;
+                if outbound != dialed || (dialed && (call_log.offered_at.is_some() || call_log.to.is_empty())) {
+                    return Err(self.fail(format!("call log of {engagement} (dialed {dialed}): {call_log:?}")));
                 }
                 self.model.set_phase(&engagement, Phase::Closed);
                 let e = self.model.engagements.get_mut(&engagement).unwrap();
@@ -1360,6 +1561,9 @@ impl Sim {
                 model.connected,
                 model.missed
             )));
+        }
+        if model.live_calls() > 1 {
+            return Err(self.fail(format!("agent {id} is on several calls at once: {:?}", model.held)));
         }
         if let Some(announced) = self.announced.get(id)
             && *announced != reported

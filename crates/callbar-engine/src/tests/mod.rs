@@ -4,6 +4,7 @@
 //! each deadline on the way to a new time, and after every successful command checks that a
 //! replay of the log gives the same snapshot — so every test is also a replay test.
 
+mod dial;
 mod lifecycle;
 mod persistence;
 mod routing;

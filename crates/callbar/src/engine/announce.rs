@@ -73,6 +73,7 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
     };
     for output in outputs {
         match output {
+            Output::Dialed { .. } => {}
             Output::Offered { engagement, agent, .. } => {
                 phase(fx, engine, engagement, CallPhase::Ringing);
                 post(fx, agent, ringing(engine, engagement));
