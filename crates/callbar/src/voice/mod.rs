@@ -39,7 +39,12 @@ struct Entry {
     recording: Option<RecordingState>,
     /// When the agent accepted, to measure accept-to-audio.
     accepted_at: Option<Instant>,
+    /// The DTMF digits the customer has pressed (see `CallerInput`).
+    caller_digits: String,
 }
+
+/// `CallerInput` keeps at most this many digits; the next digit starts it again.
+const MAX_CALLER_DIGITS: usize = 64;
 
 /// The calls, by engagement.
 pub struct Voice {
@@ -105,6 +110,7 @@ impl Voice {
                 held: false,
                 recording: None,
                 accepted_at: None,
+                caller_digits: String::new(),
             },
         );
         tokio::spawn(watch(self.clone(), engagement.to_owned(), events, state));
@@ -341,7 +347,19 @@ async fn watch(voice: Arc<Voice>, engagement: String, mut events: CallEvents, st
                 customer_left(&state.engine, &engagement).await;
             }
             CallEvent::CustomerDtmf(dtmf) => {
-                let value = format!("{}", dtmf.digit);
+                // The digits so far (an account number, a menu choice), for the agent and
+                // the host to read as the variable `CallerInput`.
+                let value = {
+                    let mut calls = voice.lock();
+                    let Some(entry) = calls.get_mut(&engagement) else {
+                        continue;
+                    };
+                    if entry.caller_digits.len() >= MAX_CALLER_DIGITS {
+                        entry.caller_digits.clear();
+                    }
+                    entry.caller_digits.push(dtmf.digit);
+                    entry.caller_digits.clone()
+                };
                 let command = Command::SetVariable {
                     engagement: engagement.clone(),
                     agent: None,

@@ -1,0 +1,170 @@
+// Calls from the phone network: baresip (a real SIP phone, 440 Hz) calls a number of a
+// Callbar server whose SIP trunk points at it; an agent in Chromium (microphone 1000 Hz)
+// answers in the softphone on the demo CRM. Each hears the other within ±5 Hz; holding
+// re-INVITEs the phone with `sendonly`; digits the caller presses reach the engagement and
+// digits the agent presses reach the phone as RFC 4733 events; a burst of malformed SIP
+// leaves the call's audio alone; the caller's BYE sends the agent to wrap-up. Cancelling
+// while it rings, unknown numbers (404) and a full server (503) are tested too.
+
+import dgram from "node:dgram";
+import { test, expect } from "./fixtures/test.mjs";
+import { measure, toneBrowser } from "./fixtures/audio.mjs";
+import { DEMO_AGENTS, startCallbar } from "./fixtures/server.mjs";
+import { freePort, readWavFile, sendGarbage, startBaresip, toneShareOf } from "./fixtures/sip.mjs";
+import { hostReceived, readyAgent } from "./fixtures/voice.mjs";
+
+const AT_AGENT = "return document.getElementById('remote-audio')";
+const NUMBER = "+15550100";
+
+test.setTimeout(90_000);
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Callbar server whose trunk is the phone at `phonePort`, with the number NUMBER routed
+ * to the demo voice queue. Returns the server and its SIP URI for NUMBER.
+ * @param {number} phonePort
+ * @param {string[]} [args]
+ */
+async function trunkServer(phonePort, args = []) {
+  const sipPort = await freePort();
+  const callbar = await startCallbar({
+    args: ["--sip-listen", `127.0.0.1:${sipPort}`, ...args],
+    config: `[[trunks]]\nname = "carrier"\naddress = "127.0.0.1:${phonePort}"\n`,
+  });
+  const admin = await callbar.signIn();
+  const { body } = await callbar.api("GET", "/api/v1/queues", { token: admin });
+  const voice = body.queues.find((/** @type {any} */ q) => q.channel === "voice");
+  const created = await callbar.api("POST", "/api/v1/entry-points", {
+    token: admin,
+    body: { name: "Main line", kind: "phone", address: NUMBER, queue: voice.id },
+  });
+  expect(created.status).toBe(201);
+  return { callbar, admin, uri: (/** @type {string} */ number) => `sip:${number}@127.0.0.1:${sipPort}` };
+}
+
+test("a phone caller and an agent hear each other; hold, DTMF both ways, a malformed SIP burst, BYE", async ({
+  playwright,
+  launchOptions,
+}) => {
+  // Pat Doe's number in the demo CRM: the host pops the contact.
+  const phone = await startBaresip({ toneHz: 440, user: "+16505550123" });
+  const { callbar, admin, uri } = await trunkServer(phone.sipPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { crm, phone: softphone, embed } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await phone.dial(uri(NUMBER));
+    const card = softphone.locator('article[data-state="ringing"]');
+    await expect(card).toBeVisible();
+    await card.getByRole("button", { name: "Accept" }).click();
+    await phone.waitFor("CALL_ESTABLISHED", 10_000);
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await expect(live.locator('.call[data-audio="connected"]')).toBeVisible();
+    const engagementId = await live.getAttribute("data-engagement-id");
+
+    // Two-way audio (baresip records what it hears until the first hold: measure first).
+    const atAgent = await measure(embed(), AT_AGENT, 1500);
+    expect(Math.abs(atAgent.peak - 440)).toBeLessThanOrEqual(5);
+    // The last whole second the phone heard (before it: ringback as early media).
+    const heard = /** @type {string} */ (await phone.received());
+    const { rate, samples } = await readWavFile(heard);
+    const end = Math.floor(samples.length / rate);
+    expect(await toneShareOf(heard, 1000, { fromSec: end - 1, toSec: end })).toBeGreaterThan(0.5);
+
+    // A burst of malformed SIP at the server's SIP port, from the trunk's address and from
+    // elsewhere, while the call goes on: the audio does not notice.
+    const sipPort = Number(new URL(uri(NUMBER).replace("sip:", "http://")).port);
+    await sendGarbage("127.0.0.1", sipPort, 200);
+    const afterBurst = await measure(embed(), AT_AGENT, 1000);
+    expect(Math.abs(afterBurst.peak - 440)).toBeLessThanOrEqual(5);
+    expect(phone.events.find((e) => e.type === "CALL_CLOSED")).toBeUndefined();
+
+    // The caller presses 4 2: the engagement's CallerInput is "42".
+    await phone.sendDtmf("42");
+    await expect
+      .poll(async () => (await callbar.api("GET", `/api/v1/engagements/${engagementId}`, { token: admin })).body.customVariables?.CallerInput)
+      .toBe("42");
+    // The agent presses 7 on the keypad: the phone hears it as an RFC 4733 event.
+    await live.getByRole("button", { name: "Keypad" }).click();
+    await live.getByRole("group", { name: "Keypad digits" }).getByRole("button", { name: "7", exact: true }).click();
+    await expect.poll(() => phone.dtmfReceived().join("")).toBe("7");
+
+    // Hold: a re-INVITE with sendonly that the phone answers (recvonly); resume: sendrecv.
+    await live.getByRole("button", { name: "Hold" }).click();
+    await expect.poll(() => phone.events.filter((e) => e.type === "CALL_REMOTE_SDP").length).toBeGreaterThanOrEqual(2);
+    await live.getByRole("button", { name: "Hold" }).click();
+    await expect.poll(() => phone.events.filter((e) => e.type === "CALL_REMOTE_SDP").length).toBeGreaterThanOrEqual(3);
+    const stillHears = await measure(embed(), AT_AGENT, 1000);
+    expect(Math.abs(stillHears.peak - 440)).toBeLessThanOrEqual(5);
+
+    // The caller hangs up: BYE; the agent is in wrap-up, the host saw the inbound sequence.
+    await phone.hangup();
+    await expect(live).toHaveAttribute("data-state", "wrapup");
+    const flow = (await hostReceived(crm))
+      .map((m) => m.type)
+      .filter((t) => ["zcc-call-ringing", "zcc-screen-pop", "zcc-call-connected", "zcc-call-ended"].includes(t));
+    expect(flow).toEqual(["zcc-call-ringing", "zcc-screen-pop", "zcc-call-connected", "zcc-call-ended"]);
+    const ringing = (await hostReceived(crm)).find((m) => m.type === "zcc-call-ringing");
+    expect(ringing?.data).toMatchObject({ from: "+16505550123", to: NUMBER, channel: "voice" });
+  } finally {
+    await agentBrowser.close();
+    await phone.stop();
+    await callbar.dispose();
+  }
+});
+
+test("a caller who hangs up while it rings, an unknown number, and a full server", async ({ playwright, launchOptions }) => {
+  const phone = await startBaresip({ toneHz: 440, user: "+16505550123" });
+  // Four media ports, three of them taken by another program: one call fits, the next
+  // finds the server full.
+  const first = 30000 + 4 * Math.floor(Math.random() * 2000);
+  const squatters = await Promise.all(
+    [1, 2, 3].map(async (i) => {
+      const socket = dgram.createSocket("udp4");
+      await new Promise((resolve) => socket.bind(first + i, "127.0.0.1", () => resolve(undefined)));
+      return socket;
+    }),
+  );
+  const { callbar, uri } = await trunkServer(phone.sipPort, ["--media-ports", `${first}-${first + 3}`]);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { crm, phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+
+    // Ringing at the agent, the caller gives up: CANCEL → zcc-inbound-not-connected.
+    await phone.dial(uri(NUMBER));
+    await expect(softphone.locator('article[data-state="ringing"]')).toBeVisible();
+    await phone.hangup();
+    const notConnected = crm.locator('#log-entries [data-direction="in"][data-type="zcc-inbound-not-connected"]');
+    await expect(notConnected).toHaveCount(1);
+    const [message] = (await hostReceived(crm)).filter((m) => m.type === "zcc-inbound-not-connected");
+    expect(message.data).toMatchObject({ reasonCode: "customer-hangup" });
+    await phone.waitFor("CALL_CLOSED");
+
+    // A number that is not an entry point: 404, and nothing rings.
+    await phone.dial(uri("+15559999"));
+    const closed = await phone.waitFor((e) => e.type === "CALL_CLOSED" && /404/.test(String(e.param)), 5_000);
+    expect(closed.param).toMatch(/404 Not Found/);
+
+    // The agent is busy elsewhere (Not Ready), one call waits holding the only media port;
+    // the next is refused with 503.
+    await softphone.getByLabel("Status", { exact: true }).selectOption({ label: "Not Ready: Lunch" });
+    const other = await startBaresip({ toneHz: 440, user: "+14155550182" });
+    try {
+      await other.dial(uri(NUMBER));
+      await other.waitFor((e) => e.type === "CALL_REMOTE_SDP" || e.type === "CALL_PROGRESS", 5_000).catch(() => {});
+      await sleep(500);
+      await phone.dial(uri(NUMBER));
+      const full = await phone.waitFor((e) => e.type === "CALL_CLOSED" && /503/.test(String(e.param)), 5_000);
+      expect(full.param).toMatch(/503/);
+      expect(other.events.find((e) => e.type === "CALL_CLOSED")).toBeUndefined();
+    } finally {
+      await other.stop();
+    }
+  } finally {
+    await agentBrowser.close();
+    await phone.stop();
+    await callbar.dispose();
+    for (const socket of squatters) socket.close();
+  }
+});
