@@ -10,7 +10,7 @@ import dgram from "node:dgram";
 import { test, expect } from "./fixtures/test.mjs";
 import { measure, toneBrowser } from "./fixtures/audio.mjs";
 import { DEMO_AGENTS, startCallbar } from "./fixtures/server.mjs";
-import { freePort, readWavFile, sendGarbage, startBaresip, toneShareOf } from "./fixtures/sip.mjs";
+import { freePort, readWavFile, sendGarbage, startBaresip, startSipp, toneShareOf } from "./fixtures/sip.mjs";
 import { hostReceived, readyAgent } from "./fixtures/voice.mjs";
 
 const AT_AGENT = "return document.getElementById('remote-audio')";
@@ -166,5 +166,105 @@ test("a caller who hangs up while it rings, an unknown number, and a full server
     await phone.stop();
     await callbar.dispose();
     for (const socket of squatters) socket.close();
+  }
+});
+
+test("click-to-dial from the CRM: the phone answers, both hear each other, the call log says outbound", async ({
+  playwright,
+  launchOptions,
+}) => {
+  // The called phone answers by itself; it is Pat Doe's number in the demo CRM.
+  const phone = await startBaresip({ toneHz: 440, user: "+16505550123", autoAnswer: true });
+  const { callbar } = await trunkServer(phone.sipPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { crm, phone: softphone, embed } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await crm.getByRole("button", { name: "Call Pat Doe at +16505550123" }).click();
+    await phone.waitFor("CALL_ESTABLISHED", 10_000);
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await expect(live.locator('.call[data-audio="connected"]')).toBeVisible();
+    await expect(crm.locator('#log-entries [data-direction="in"][data-type="zcc-call-connected"]')).toHaveCount(1);
+
+    const atAgent = await measure(embed(), AT_AGENT, 1500);
+    expect(Math.abs(atAgent.peak - 440)).toBeLessThanOrEqual(5);
+    const heard = /** @type {string} */ (await phone.received());
+    const { rate, samples } = await readWavFile(heard);
+    const end = Math.floor(samples.length / rate);
+    expect(await toneShareOf(heard, 1000, { fromSec: end - 1, toSec: end })).toBeGreaterThan(0.5);
+
+    // The agent hangs up (BYE to the phone) and closes wrap-up: the log is outbound.
+    await live.getByRole("button", { name: "Hang up" }).click();
+    await phone.waitFor("CALL_CLOSED");
+    await live.getByRole("button", { name: "Close wrap-up" }).click();
+    await expect(crm.locator('#log-entries [data-direction="in"][data-type="zcc-phone-call-log"]')).toHaveCount(1);
+    const received = await hostReceived(crm);
+    const flow = received
+      .map((m) => m.type)
+      .filter((t) => ["zcc-outbound-call-started", "zcc-call-connected", "zcc-call-ended", "zcc-phone-call-log"].includes(t));
+    expect(flow).toEqual(["zcc-outbound-call-started", "zcc-call-connected", "zcc-call-ended", "zcc-phone-call-log"]);
+    const started = received.find((m) => m.type === "zcc-outbound-call-started");
+    expect(started?.data).toMatchObject({ to: "+16505550123" });
+    expect(received.find((m) => m.type === "zcc-call-connected")?.data).toMatchObject({ direction: "outbound" });
+    const log = received.find((m) => m.type === "zcc-phone-call-log")?.data;
+    expect(log.objectRecord).toMatchObject({ callType: "outbound", to: "+16505550123" });
+    expect(log.user?.id).toBe("C-1001");
+  } finally {
+    await agentBrowser.close();
+    await phone.stop();
+    await callbar.dispose();
+  }
+});
+
+test("calls that do not connect say why: busy, no answer, invalid number, declined, cancelled", async ({
+  playwright,
+  launchOptions,
+}) => {
+  const peerPort = await freePort();
+  const { callbar } = await trunkServer(peerPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { crm, phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    const dial = () =>
+      crm.evaluate(
+        ([origin]) => {
+          const frame = /** @type {HTMLIFrameElement} */ (document.getElementById("zoom-embeddable-phone-iframe"));
+          frame.contentWindow?.postMessage({ type: "onclicktoact", data: { phone: "+1 (415) 555-0199" } }, origin);
+        },
+        [callbar.url],
+      );
+    const cases = [
+      ["uas-busy", "outbound-call-busy"],
+      ["uas-no-answer-480", "outbound-call-no-answer"],
+      ["uas-timeout-408", "outbound-call-no-answer"],
+      ["uas-not-found", "outbound-call-invalid-number"],
+      ["uas-address-incomplete", "outbound-call-invalid-number"],
+      ["uas-decline", "outbound-call-declined"],
+      ["uas-ring-forever", "outbound-call-canceled"],
+    ];
+    const notConnected = crm.locator('#log-entries [data-direction="in"][data-type="zcc-outbound-not-connected"]');
+    for (const [i, [scenario, reason]] of cases.entries()) {
+      const sipp = await startSipp({ scenario, port: peerPort });
+      try {
+        await dial();
+        const live = softphone.locator("article[data-engagement-id]").first();
+        if (scenario === "uas-ring-forever") {
+          // The agent gives up while it rings: CANCEL, and the peer answers 487.
+          await sipp.waitForMessage(/180 Ringing/, 5_000);
+          await live.getByRole("button", { name: "Hang up" }).click();
+        }
+        await expect(notConnected).toHaveCount(i + 1, { timeout: 10_000 });
+        const messages = (await hostReceived(crm)).filter((m) => m.type === "zcc-outbound-not-connected");
+        expect(messages[i].data.reasonCode, scenario).toBe(reason);
+        expect((await sipp.done).code, `${scenario}: SIPp saw the exchange it expects`).toBe(0);
+        await expect(live).toHaveAttribute("data-state", "wrapup");
+        await live.getByRole("button", { name: "Close wrap-up" }).click();
+        await expect(softphone.locator("article[data-engagement-id]")).toHaveCount(0);
+      } finally {
+        await sipp.stop();
+      }
+    }
+  } finally {
+    await agentBrowser.close();
+    await callbar.dispose();
   }
 });

@@ -75,15 +75,14 @@ impl Media {
         Ok((answer, Leg::spawn(core, advertised)))
     }
 
-    /// Starts an outgoing RTP leg: reserves a port and returns our SDP offer (PCMU, PCMA,
-    /// telephone-event/8000). The leg exists once the remote's answer is applied with
+    /// Starts an outgoing RTP leg: reserves a port and returns our offer (PCMU, PCMA,
+    /// telephone-event/8000; `.to_sdp()` for the text). The leg exists once the remote's answer is applied with
     /// [`RtpOffer::accept_answer`] (at 183 with SDP for early media, or at 200).
-    pub fn rtp_offer(&self) -> Result<(String, RtpOffer), MediaError> {
+    pub fn rtp_offer(&self) -> Result<(LocalDescription, RtpOffer), MediaError> {
         let (socket, advertised) = self.bind()?;
         let offer = LocalDescription::offer(advertised.ip(), advertised.port(), random_u64() >> 2);
-        let sdp = offer.to_sdp();
         Ok((
-            sdp,
+            offer,
             RtpOffer {
                 media: self.clone(),
                 socket,

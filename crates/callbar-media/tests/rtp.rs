@@ -194,6 +194,7 @@ async fn pcma_trunk_bridged_to_a_webrtc_agent() {
 async fn outgoing_offer_and_symmetric_rtp() {
     let media = media();
     let (offer, pending) = media.rtp_offer().unwrap();
+    let offer = offer.to_sdp();
     let ours = sdp::parse(&offer).unwrap();
     let pts: Vec<u8> = ours.formats.iter().map(|f| f.pt).collect();
     assert_eq!(pts, [0, 8, 101]);

@@ -190,7 +190,9 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
     if !config.sip.trunks.is_empty() {
         let (sip, events) = callbar_sip::Sip::start(&config.sip, shutdown.child_token()).await?;
         tracing::info!(listen = %sip.local_addr(), trunks = config.sip.trunks.len(), "SIP trunks ready");
-        servers.spawn(voice::trunk::run(state.clone(), sip, events));
+        let (dials, dials_rx) = tokio::sync::mpsc::unbounded_channel();
+        state.voice.set_outbound(dials);
+        servers.spawn(voice::trunk::run(state.clone(), sip, events, dials_rx));
     }
     servers.spawn(voice::recordings::purge(
         recordings_dir,

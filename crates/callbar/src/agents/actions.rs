@@ -66,7 +66,9 @@ pub fn refusal(e: RunError) -> Refusal {
             ErrorCode::EngagementNotFound,
             format!("no engagement {id:?} belongs to you; zcc-engagement-status-request lists yours"),
         ),
-        RunError::Refused(e @ EngineError::InvalidState { .. }) => (ErrorCode::InvalidState, e.to_string()),
+        RunError::Refused(e @ (EngineError::InvalidState { .. } | EngineError::CannotDial { .. })) => {
+            (ErrorCode::InvalidState, e.to_string())
+        }
         RunError::Refused(e @ (EngineError::UnknownDisposition { .. } | EngineError::InvalidInput(_))) => {
             (ErrorCode::InvalidInput, e.to_string())
         }

@@ -164,10 +164,22 @@ async fn apply(state: &AppState, auth: &Authenticated, message: HostMessage) -> 
         }
         H::IncomingPhoneResponse(matches) => answered(state, &user.id, LookupKind::Phone, matches.0).await?,
         H::IncomingEmailResponse(matches) => answered(state, &user.id, LookupKind::Email, matches.0).await?,
-        H::ClickToAct(_) => post(EmbedMessage::Error(ZccError::new(
-            ErrorCode::Unavailable,
-            "outbound calling needs a SIP trunk, and this server has none configured",
-        ))),
+        H::ClickToAct(ref c) => {
+            // A missing phone was answered with `no-phone` while parsing.
+            let phone = c.phone.clone().unwrap_or_default();
+            let contact = callbar_protocol::ContactRecord {
+                id: c.id.clone().unwrap_or_default(),
+                name: c.name.clone().unwrap_or_default(),
+                phone: phone.clone(),
+                email: c.email.clone().unwrap_or_default(),
+                entity: c.user_entity.clone().unwrap_or_default(),
+            };
+            let contact = (!contact.id.is_empty()).then_some(contact);
+            match voice::trunk::place(state, &user.id, &phone, contact).await {
+                Ok(_) => Vec::new(),
+                Err(refusal) => post(EmbedMessage::Error(ZccError::new(refusal.code, refusal.message))),
+            }
+        }
         H::AcceptEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::Accept).await,
         H::RejectEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::Reject).await,
         H::TerminateEngagement(ref c) => act(state, user, &message, &c.engagement_id, Action::End).await,

@@ -1,7 +1,7 @@
 //! Agents at work: their live channels to the server, their status, and what the host
 //! asks of them.
 
-mod actions;
+pub(crate) mod actions;
 mod channel;
 mod deliveries;
 mod host;

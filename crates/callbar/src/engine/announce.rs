@@ -7,8 +7,8 @@ use callbar_engine::{CallLog, Engine, OfferEndReason, Output, ReportedStatus};
 use callbar_protocol::channel::{CallPhase, ServerOp};
 use callbar_protocol::{
     CallConnected, CallRinging, Channel, ChatRinging, EmbedMessage, EngagementEnded, EngagementStarted,
-    InboundNotConnected, InboundReason, IncomingEmailRequest, IncomingPhoneRequest, SmsRinging, VideoRinging,
-    WorkItemRinging,
+    InboundNotConnected, InboundReason, IncomingEmailRequest, IncomingPhoneRequest, OutboundCallStarted, SmsRinging,
+    VideoRinging, WorkItemRinging,
 };
 
 use crate::agents::lookups::LookupKind;
@@ -55,6 +55,15 @@ pub enum Effect {
     },
     /// Voice: the live part ended; hang up the audio.
     HangUp { engagement: String },
+    /// Voice: the agent placed a call; send it through the trunk.
+    Dial {
+        engagement: String,
+        agent: String,
+        from: String,
+        to: String,
+        queue_id: String,
+        queue_name: String,
+    },
 }
 
 pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
@@ -73,7 +82,31 @@ pub fn translate(engine: &Engine, outputs: &[Output], fx: &mut Vec<Effect>) {
     };
     for output in outputs {
         match output {
-            Output::Dialed { .. } => {}
+            Output::Dialed { engagement, agent } => {
+                if let Some(e) = engine.engagement(engagement) {
+                    let queue_name = engine
+                        .queue_config(&e.queue_id)
+                        .map(|q| q.name.clone())
+                        .unwrap_or_default();
+                    let started = OutboundCallStarted {
+                        engagement_id: e.id.clone(),
+                        from: e.from.clone(),
+                        to: e.to.clone(),
+                        queue_name: queue_name.clone(),
+                        start_ts: e.created_at,
+                    };
+                    post(fx, agent, Some(EmbedMessage::OutboundCallStarted(started)));
+                    fx.push(Effect::Dial {
+                        engagement: engagement.clone(),
+                        agent: agent.clone(),
+                        from: e.from.clone(),
+                        to: e.to.clone(),
+                        queue_id: e.queue_id.clone(),
+                        queue_name,
+                    });
+                }
+                refresh(fx, agent);
+            }
             Output::Offered { engagement, agent, .. } => {
                 phase(fx, engine, engagement, CallPhase::Ringing);
                 post(fx, agent, ringing(engine, engagement));

@@ -345,6 +345,25 @@ impl Driver {
                         voice.record_always(&engagement, &path).await;
                     }
                 }
+                Effect::Dial {
+                    engagement,
+                    agent,
+                    from,
+                    to,
+                    queue_id,
+                    queue_name,
+                } => {
+                    let agent_name = directory.user(&agent).map(|u| u.name.clone()).unwrap_or_default();
+                    self.parts.voice.dial(crate::voice::trunk::DialRequest {
+                        engagement,
+                        agent,
+                        agent_name,
+                        from,
+                        to,
+                        queue_id,
+                        queue_name,
+                    });
+                }
                 Effect::HangUp { engagement } => {
                     let voice = self.parts.voice.clone();
                     tokio::spawn(async move { voice.hang_up(&engagement).await });

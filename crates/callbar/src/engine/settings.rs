@@ -35,6 +35,10 @@ pub struct QueueSettings {
     /// Voice queues: whether calls are recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingPolicy>,
+    /// Voice queues: the number presented to people agents call on this queue's behalf
+    /// (E.164).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_id: Option<String>,
 }
 
 /// Whether a voice queue's calls are recorded.
@@ -48,6 +52,14 @@ pub enum RecordingPolicy {
     OnDemand,
     /// Never; requests to record are refused.
     Never,
+}
+
+/// The caller ID of a queue, if it has one.
+pub fn caller_id(queues: &[Queue], queue_id: &str) -> Option<String> {
+    queues
+        .iter()
+        .find(|q| q.id == queue_id)
+        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).caller_id)
 }
 
 /// The recording policy of a queue.
@@ -73,7 +85,8 @@ impl QueueSettings {
             wrap_up_ms,
             default_disposition,
             service_level_ms,
-            recording
+            recording,
+            caller_id
         );
     }
 }

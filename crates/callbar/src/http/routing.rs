@@ -46,6 +46,15 @@ async fn change_queue_routing(
     Body(change): Body<QueueSettings>,
 ) -> Result<Json<Value>, ApiError> {
     let mut queue = find_queue(&state, &id).await?;
+    let mut change = change;
+    if let Some(number) = &change.caller_id {
+        let normalized = callbar_protocol::normalize_phone(number).map_err(|_| {
+            ApiError::invalid(format!(
+                "callerId {number:?} must be a phone number, e.g. \"+15550100\""
+            ))
+        })?;
+        change.caller_id = Some(normalized);
+    }
     let mut merged: QueueSettings = settings::parse("queue", &queue.settings);
     merged.merge(change);
     queue.settings = serde_json::to_string(&merged).expect("settings serialize");

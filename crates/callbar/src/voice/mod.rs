@@ -52,6 +52,10 @@ pub struct Voice {
     /// The TURN relay agents' browsers may use.
     turn: crate::config::TurnConfig,
     calls: Mutex<HashMap<String, Entry>>,
+    /// Where calls to place go: the SIP trunk's task, when a trunk is configured.
+    outbound: std::sync::OnceLock<mpsc::UnboundedSender<trunk::DialRequest>>,
+    /// Outbound calls not answered yet: hanging up cancels them.
+    dialling: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
 }
 
 /// A control on a call from the agent (embed or host).
@@ -81,12 +85,47 @@ impl Voice {
             media,
             turn,
             calls: Mutex::new(HashMap::new()),
+            outbound: std::sync::OnceLock::new(),
+            dialling: Mutex::new(HashMap::new()),
         }
     }
 
     /// The ICE servers for an agent's call: the TURN relay with fresh credentials, if any.
     pub fn ice_servers(&self, agent: &str) -> Vec<callbar_protocol::channel::IceServer> {
         turn::ice_servers(&self.turn, agent, std::time::SystemTime::now())
+    }
+
+    /// Outbound calls go to `trunk` from now on.
+    pub fn set_outbound(&self, trunk: mpsc::UnboundedSender<trunk::DialRequest>) {
+        let _ = self.outbound.set(trunk);
+    }
+
+    /// Whether calls can be placed (a SIP trunk is configured).
+    pub fn can_dial(&self) -> bool {
+        self.outbound.get().is_some()
+    }
+
+    /// Places the call the engine just made live (`Output::Dialed`).
+    pub fn dial(&self, request: trunk::DialRequest) {
+        if let Some(trunk) = self.outbound.get() {
+            let _ = trunk.send(request);
+        }
+    }
+
+    /// An outbound call is being placed: hanging up before it is answered fires the
+    /// returned receiver.
+    pub fn dialling(&self, engagement: &str) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.dialling
+            .lock()
+            .expect("dialling lock")
+            .insert(engagement.to_owned(), tx);
+        rx
+    }
+
+    /// The outbound call was answered or failed: nothing to cancel any more.
+    pub fn dialled(&self, engagement: &str) {
+        self.dialling.lock().expect("dialling lock").remove(engagement);
     }
 
     /// Registers a new call and starts reporting its events to the engine.
@@ -247,6 +286,9 @@ impl Voice {
     /// The live part is over: hang up (the entry stays until [`Voice::forget`], so the
     /// call log can say whether it was recorded).
     pub async fn hang_up(&self, engagement: &str) {
+        if let Some(cancel) = self.dialling.lock().expect("dialling lock").remove(engagement) {
+            let _ = cancel.send(());
+        }
         let call = self.lock().get(engagement).map(|e| e.call.clone());
         if let Some(call) = call {
             call.hangup().await;

@@ -11,17 +11,29 @@
 //! re-INVITEs).
 //!
 //! Unknown numbers get 404, a system without free media ports 503; neither creates anything.
+//!
+//! Outbound (click-to-dial): the engine makes the engagement live for the agent at once
+//! (`Output::Dialed`, `zcc-outbound-call-started`), and this module sends the INVITE. The
+//! call's audio is set up when the far end first sends SDP: early media (183), so the agent
+//! hears the far end's ringback, or the 200 OK. Then the agent's embed is asked for its leg,
+//! as after accepting an inbound call. The answer posts `zcc-call-connected` (direction
+//! outbound); a failure posts `zcc-outbound-not-connected` with the reason the SIP status
+//! stands for, and the engagement goes to wrap-up.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use callbar_engine::{Command, Customer, NewEngagement};
 use callbar_media::sdp::LocalDescription;
-use callbar_media::{Call, CallConfig, MediaError};
-use callbar_protocol::channel::{CallPhase, CustomerServerOp};
-use callbar_sip::{IncomingCall, Sip, SipEvent};
+use callbar_media::{Call, CallConfig, Leg, MediaError, Tone};
+use callbar_protocol::channel::{CallPhase, CustomerServerOp, ServerOp};
+use callbar_protocol::{
+    CallConnected, ContactRecord, Direction, EmbedMessage, ErrorCode, OutboundNotConnected, OutboundReason,
+};
+use callbar_sip::{Dial, IncomingCall, Progress, Sip, SipEvent};
 use tokio::sync::mpsc;
 
+use crate::agents::actions::Refusal;
 use crate::state::SharedState;
 
 /// The trunk calls in progress, by SIP call.
@@ -37,10 +49,117 @@ struct TrunkCall {
     local: LocalDescription,
 }
 
-/// Handles SIP events until the SIP side stops.
-pub async fn run(state: SharedState, sip: Sip, mut events: mpsc::UnboundedReceiver<SipEvent>) {
+/// The agent `agent` calls `phone` (the host's `onclicktoact`, the embed's dialpad): the
+/// engine makes the engagement live and the trunk places the call. `contact` is the host's
+/// record of who is called; it goes into the call log as `user`. Returns the engagement.
+pub async fn place(
+    state: &crate::state::AppState,
+    agent: &str,
+    phone: &str,
+    contact: Option<ContactRecord>,
+) -> Result<String, Refusal> {
+    let refuse = |code, message: &str| Refusal {
+        code,
+        message: message.to_owned(),
+    };
+    if !state.voice.can_dial() {
+        return Err(refuse(
+            ErrorCode::Unavailable,
+            "outbound calling needs a SIP trunk, and this server has none configured",
+        ));
+    }
+    let to = number(phone).ok_or_else(|| {
+        refuse(
+            ErrorCode::InvalidInput,
+            "the phone number must be digits with an optional leading + (spaces, dashes and brackets are ignored)",
+        )
+    })?;
+    let owner = agent.to_owned();
+    let serves = state
+        .engine
+        .query(move |engine, _| engine.agent(&owner).map(|a| a.config.queues.clone()))
+        .await
+        .map_err(|e| refuse(ErrorCode::Unavailable, &format!("{e}; try again shortly")))?
+        .ok_or_else(|| refuse(ErrorCode::NotAllowed, "only users with the agent role place calls"))?;
+    let queues = state.directory.queues();
+    let queue = queues
+        .iter()
+        .find(|q| q.channel == "voice" && serves.contains(&q.id))
+        .ok_or_else(|| refuse(ErrorCode::NotAllowed, "you serve no voice queue to place calls for"))?;
+    // The queue's caller ID, else the number of one of its phone entry points.
+    let from = crate::engine::settings::caller_id(&queues, &queue.id)
+        .or_else(|| {
+            state
+                .directory
+                .entry_points()
+                .iter()
+                .find(|e| e.kind == "phone" && e.queue_id == queue.id)
+                .map(|e| e.address.clone())
+        })
+        .unwrap_or_default();
+    let contact = contact.filter(|c| !c.is_empty());
+    let engagement = callbar_store::new_id();
+    let new = NewEngagement {
+        direction: Direction::Outbound,
+        target_agent: Some(agent.to_owned()),
+        customer: Customer {
+            phone: to.clone(),
+            name: contact.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            email: contact.as_ref().map(|c| c.email.clone()).unwrap_or_default(),
+        },
+        subject: format!("Call to {to}"),
+        from,
+        to,
+        ..NewEngagement::new(engagement.clone(), queue.id.clone())
+    };
+    state
+        .engine
+        .run(Command::Dial(new))
+        .await
+        .map_err(crate::agents::actions::refusal)?;
+    if let Some(contact) = contact {
+        state.lookups.restore(&engagement, contact.clone());
+        if let Ok(json) = serde_json::to_string(&contact)
+            && let Err(e) = state.store.set_engagement_contact(&engagement, &json).await
+        {
+            tracing::warn!(%engagement, "the called contact was not stored: {e}");
+        }
+    }
+    Ok(engagement)
+}
+
+/// A call the engine made live for an agent, to place through the trunk.
+#[derive(Debug, Clone)]
+pub struct DialRequest {
+    pub engagement: String,
+    pub agent: String,
+    pub agent_name: String,
+    /// The caller ID to present.
+    pub from: String,
+    pub to: String,
+    pub queue_id: String,
+    pub queue_name: String,
+}
+
+/// Handles SIP events and calls to place until the SIP side stops.
+pub async fn run(
+    state: SharedState,
+    sip: Sip,
+    mut events: mpsc::UnboundedReceiver<SipEvent>,
+    mut dials: mpsc::UnboundedReceiver<DialRequest>,
+) {
     let calls = Arc::new(TrunkCalls::default());
-    while let Some(event) = events.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            Some(request) = dials.recv() => {
+                tokio::spawn(outbound(state.clone(), sip.clone(), calls.clone(), request));
+                continue;
+            }
+        };
         match event {
             SipEvent::Incoming(call) => incoming(&state, &sip, &calls, call).await,
             SipEvent::Ended { call, how } => {
@@ -133,13 +252,180 @@ async fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call:
         let _ = sip.reject(&call.call, 503);
         return;
     }
-    tokio::spawn(follow(sip.clone(), calls.clone(), call.call, customer_rx));
+    tokio::spawn(follow(sip.clone(), calls.clone(), call.call, customer_rx, false));
 }
 
-/// Carries the call's phases to SIP: answer when the agent is connected, re-INVITE for
-/// hold and resume, BYE (or 480 before the answer) at the end.
-async fn follow(sip: Sip, calls: Arc<TrunkCalls>, call: String, mut phases: mpsc::UnboundedReceiver<CustomerServerOp>) {
-    let mut answered = false;
+/// Places a call the engine made live, and reports how it goes (see the module docs).
+async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request: DialRequest) {
+    let mut cancelled = state.voice.dialling(&request.engagement);
+    let (local, mut offer) = match state.voice.media.rtp_offer() {
+        Ok((local, offer)) => (local, Some(offer)),
+        Err(e) => {
+            return not_connected(
+                &state,
+                &request,
+                OutboundReason::AgentFailed,
+                &format!("No media port: {e}"),
+            )
+            .await;
+        }
+    };
+    let dial = Dial {
+        trunk: None,
+        from: request.from.clone(),
+        to: request.to.clone(),
+        offer: local.to_sdp(),
+    };
+    let (sip_call, mut progress) = match sip.dial(dial) {
+        Ok(x) => x,
+        Err(e) => return not_connected(&state, &request, OutboundReason::Failed, &e.to_string()).await,
+    };
+    // Sets up the audio with the far end's first SDP: the customer leg, the call, and the
+    // agent's leg through their embed.
+    let connect = |offer: &mut Option<callbar_media::RtpOffer>, sdp: &str| -> Result<(), String> {
+        let leg: Leg = offer
+            .take()
+            .ok_or("already connected")?
+            .accept_answer(sdp)
+            .map_err(|e| format!("the far end's SDP was not usable: {e}"))?;
+        let config = CallConfig {
+            waiting_tone: Tone::silence(),
+            ..CallConfig::default()
+        };
+        let (media, events) = state.voice.media.call(leg, config);
+        let (customer_tx, customer_rx) = mpsc::unbounded_channel();
+        state.voice.register(
+            &request.engagement,
+            media.clone(),
+            events,
+            Some(customer_tx),
+            state.clone(),
+        );
+        state
+            .voice
+            .accepted(&request.engagement, &request.agent, &request.agent_name);
+        calls.lock().insert(
+            sip_call.clone(),
+            TrunkCall {
+                engagement: request.engagement.clone(),
+                media,
+                local: local.clone(),
+            },
+        );
+        tokio::spawn(follow(sip.clone(), calls.clone(), sip_call.clone(), customer_rx, true));
+        state.agents.send_one(
+            &request.agent,
+            ServerOp::StartMedia {
+                engagement_id: request.engagement.clone(),
+                ice_servers: state.voice.ice_servers(&request.agent),
+            },
+        );
+        Ok(())
+    };
+    loop {
+        tokio::select! {
+            _ = &mut cancelled => {
+                sip.hangup(&sip_call).await;
+                calls.lock().remove(&sip_call);
+                let reason = OutboundReason::Cancelled;
+                return not_connected(&state, &request, reason, "The agent cancelled the call.").await;
+            }
+            p = progress.recv() => match p {
+                Some(Progress::Ringing { sdp: Some(sdp) }) if offer.is_some() => {
+                    if let Err(e) = connect(&mut offer, &sdp) {
+                        tracing::info!(engagement = %request.engagement, "early media: {e}");
+                    }
+                }
+                Some(Progress::Ringing { .. }) => {}
+                Some(Progress::Answered { sdp }) => {
+                    state.voice.dialled(&request.engagement);
+                    let media = calls.lock().get(&sip_call).map(|c| c.media.clone());
+                    let ready = match media {
+                        Some(media) => media.update_customer(&sdp).await.map_err(|e| e.to_string()),
+                        None => connect(&mut offer, &sdp),
+                    };
+                    if let Err(e) = ready {
+                        tracing::warn!(engagement = %request.engagement, "the answered call has no audio: {e}");
+                    }
+                    record_if_always(&state, &request).await;
+                    let connected = CallConnected {
+                        accept_ts: Some(callbar_store::now_ms()),
+                        direction: Direction::Outbound,
+                        engagement_id: request.engagement.clone(),
+                        from: request.from.clone(),
+                        queue_id: request.queue_id.clone(),
+                        queue_name: request.queue_name.clone(),
+                        to: request.to.clone(),
+                    };
+                    state.agents.send(&request.agent, ServerOp::Post { message: EmbedMessage::CallConnected(connected) });
+                    return;
+                }
+                Some(Progress::Failed { status }) => {
+                    calls.lock().remove(&sip_call);
+                    let (reason, message) = failure(status);
+                    return not_connected(&state, &request, reason, &message).await;
+                }
+                None => return,
+            }
+        }
+    }
+}
+
+/// What a failed INVITE's final status means for the host.
+fn failure(status: Option<u16>) -> (OutboundReason, String) {
+    let reason = match status {
+        Some(486 | 600) => OutboundReason::Busy,
+        Some(480 | 408) => OutboundReason::NoAnswer,
+        Some(404 | 484 | 604) => OutboundReason::InvalidNumber,
+        Some(603) => OutboundReason::Declined,
+        Some(487) => OutboundReason::Cancelled,
+        None | Some(502 | 503 | 504) => OutboundReason::CustomerUnreachable,
+        Some(_) => OutboundReason::Failed,
+    };
+    let message = match status {
+        Some(code) => format!("The call failed: the network answered {code}."),
+        None => "The call failed: the phone network could not be reached.".to_owned(),
+    };
+    (reason, message)
+}
+
+/// Tells the agent's host the call did not connect, and ends the live part (wrap-up).
+async fn not_connected(state: &SharedState, request: &DialRequest, reason: OutboundReason, message: &str) {
+    state.voice.dialled(&request.engagement);
+    let message = EmbedMessage::OutboundNotConnected(OutboundNotConnected {
+        engagement_id: request.engagement.clone(),
+        reason_code: reason,
+        message: message.to_owned(),
+    });
+    state.agents.send(&request.agent, ServerOp::Post { message });
+    state.voice.hang_up(&request.engagement).await;
+    let left = Command::CustomerLeft {
+        engagement: request.engagement.clone(),
+    };
+    if let Err(e) = state.engine.run(left).await {
+        tracing::debug!(engagement = %request.engagement, "ending an unconnected call: {e}");
+    }
+}
+
+/// Starts recording an answered outbound call when its queue records every call.
+async fn record_if_always(state: &SharedState, request: &DialRequest) {
+    let policy = crate::engine::settings::recording_policy(&state.directory.queues(), &request.queue_id);
+    if policy == crate::engine::settings::RecordingPolicy::Always {
+        let path = super::recordings::path(&state.config.data_dir, &request.engagement);
+        state.voice.record_always(&request.engagement, &path).await;
+    }
+}
+
+/// Carries the call's phases to SIP: answer an inbound call when the agent is connected
+/// (`answered` is true for outbound calls, which the far end answers), re-INVITE for hold
+/// and resume, BYE (or 480, or CANCEL, before the answer) at the end.
+async fn follow(
+    sip: Sip,
+    calls: Arc<TrunkCalls>,
+    call: String,
+    mut phases: mpsc::UnboundedReceiver<CustomerServerOp>,
+    mut answered: bool,
+) {
     let mut held = false;
     while let Some(op) = phases.recv().await {
         let CustomerServerOp::Phase { phase, .. } = op else {
