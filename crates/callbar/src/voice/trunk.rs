@@ -379,7 +379,7 @@ fn failure(status: Option<u16>) -> (OutboundReason, String) {
         Some(404 | 484 | 604) => OutboundReason::InvalidNumber,
         Some(603) => OutboundReason::Declined,
         Some(487) => OutboundReason::Cancelled,
-        None | Some(502 | 503 | 504) => OutboundReason::CustomerUnreachable,
+        None | Some(502..=504) => OutboundReason::CustomerUnreachable,
         Some(_) => OutboundReason::Failed,
     };
     let message = match status {
@@ -497,4 +497,32 @@ async fn reoffered(calls: &TrunkCalls, call: &str, offer: &str) -> Option<String
     c.local.direction = remote.direction.answer();
     c.local.version += 1;
     Some(c.local.to_sdp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_failures_map_to_zooms_reasons() {
+        let reason = |s| failure(s).0;
+        assert_eq!(reason(Some(486)), OutboundReason::Busy);
+        assert_eq!(reason(Some(600)), OutboundReason::Busy);
+        assert_eq!(reason(Some(480)), OutboundReason::NoAnswer);
+        assert_eq!(reason(Some(408)), OutboundReason::NoAnswer);
+        assert_eq!(reason(Some(404)), OutboundReason::InvalidNumber);
+        assert_eq!(reason(Some(484)), OutboundReason::InvalidNumber);
+        assert_eq!(reason(Some(603)), OutboundReason::Declined);
+        assert_eq!(reason(Some(487)), OutboundReason::Cancelled);
+        assert_eq!(reason(None), OutboundReason::CustomerUnreachable);
+        assert_eq!(reason(Some(503)), OutboundReason::CustomerUnreachable);
+        assert_eq!(reason(Some(500)), OutboundReason::Failed);
+        assert!(failure(Some(486)).1.contains("486"));
+    }
+
+    #[test]
+    fn numbers_are_normalized_or_refused() {
+        assert_eq!(number("+1 (415) 555-0199").as_deref(), Some("+14155550199"));
+        assert_eq!(number("caller"), None);
+    }
 }
