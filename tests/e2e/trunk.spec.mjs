@@ -215,7 +215,7 @@ test("click-to-dial from the CRM: the phone answers, both hear each other, the c
   }
 });
 
-test("calls that do not connect say why: busy, no answer, invalid number, declined, cancelled", async ({
+test("calls that do not connect say why (dialpad and onclicktoact): busy, no answer, invalid number, declined, cancelled", async ({
   playwright,
   launchOptions,
 }) => {
@@ -245,7 +245,13 @@ test("calls that do not connect say why: busy, no answer, invalid number, declin
     for (const [i, [scenario, reason]] of cases.entries()) {
       const sipp = await startSipp({ scenario, port: peerPort });
       try {
-        await dial();
+        if (i === 0) {
+          // The first from the softphone's own dialpad, the others from the host.
+          await softphone.getByLabel("Number to call").fill("+1 415 555 0199");
+          await softphone.getByRole("button", { name: "Dial", exact: true }).click();
+        } else {
+          await dial();
+        }
         const live = softphone.locator("article[data-engagement-id]").first();
         if (scenario === "uas-ring-forever") {
           // The agent gives up while it rings: CANCEL, and the peer answers 487.
@@ -265,6 +271,35 @@ test("calls that do not connect say why: busy, no answer, invalid number, declin
     }
   } finally {
     await agentBrowser.close();
+    await callbar.dispose();
+  }
+});
+
+test("a trunk with registration registers, answering the registrar's digest challenge", async () => {
+  const peerPort = await freePort();
+  const sipp = await startSipp({ scenario: "uas-register", port: peerPort });
+  const sipPort = await freePort();
+  const callbar = await startCallbar({
+    args: ["--sip-listen", `127.0.0.1:${sipPort}`],
+    config: [
+      "[[trunks]]",
+      'name = "carrier"',
+      `address = "127.0.0.1:${peerPort}"`,
+      'username = "trunkuser"',
+      'password = "trunk-secret-1234"',
+      "register = true",
+      "",
+    ].join("\n"),
+  });
+  try {
+    expect((await sipp.done).code).toBe(0);
+    const sent = (await sipp.messages()).filter((m) => m.direction === "sent").map((m) => m.status);
+    expect(sent).toEqual([401, 200]);
+    await expect.poll(() => callbar.output.some((line) => line.includes("registered with the trunk"))).toBe(true);
+    // The password never reaches the log.
+    expect(callbar.output.join("\n")).not.toContain("trunk-secret-1234");
+  } finally {
+    await sipp.stop();
     await callbar.dispose();
   }
 });

@@ -10,7 +10,7 @@
 import { createHostBridge } from './host-bridge.js';
 import { openChannel } from './channel.js';
 import { resumeSession, signIn, signOut, forgetSession } from './session.js';
-import { signInView, softphoneView, contactSearchView, loadingView, SIZES } from './views.js';
+import { signInView, softphoneView, contactSearchView, dialView, loadingView, SIZES } from './views.js';
 import { engagementsView, queuesView } from './engagements.js';
 import { createCalls } from './call.js';
 import { createRinger } from './ring.js';
@@ -190,8 +190,9 @@ function onOp(op) {
         });
         queues = queuesView();
         settings = audioSettings();
+        const dialpad = dialView({ onDial: (phone) => channel?.send({ op: 'dial', phone }) });
         softphone = softphoneView({
-          panels: [engagements.root, search.root, queues.root],
+          panels: [engagements.root, dialpad.root, search.root, queues.root],
           settings: settings.root,
           agent: op.agent,
           wide,

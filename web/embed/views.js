@@ -169,6 +169,26 @@ export function softphoneView({ agent, onStatus, onSignOut, onToggleSize, wide, 
 }
 
 /**
+ * A form of one text field (labelled for screen readers) and a button; submits the trimmed
+ * value when it is not empty.
+ * @param {{ input: HTMLInputElement, label: string, button: string, onSubmit: (value: string) => void, role?: string }} options
+ */
+function oneFieldForm({ input, label, button, onSubmit, role }) {
+  const submit = (/** @type {Event} */ event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (value) onSubmit(value);
+  };
+  return h(
+    'form',
+    { class: 'inline-form', ...(role ? { role } : {}), on: { submit } },
+    h('label', { for: input.id, class: 'visually-hidden' }, label),
+    input,
+    h('button', { type: 'submit' }, button),
+  );
+}
+
+/**
  * Finding a contact in the host application (`zcc-contact-search-event`). Whatever the
  * host returns is shown as text.
  * @param {{ onSearch: (query: string) => void }} options
@@ -181,23 +201,7 @@ export function contactSearchView({ onSearch }) {
     'section',
     { class: 'panel contact-search', 'aria-labelledby': 'contacts-title' },
     h('h2', { id: 'contacts-title' }, 'Contacts'),
-    h(
-      'form',
-      {
-        class: 'inline-form',
-        role: 'search',
-        on: {
-          submit: (event) => {
-            event.preventDefault();
-            const query = input.value.trim();
-            if (query) onSearch(query);
-          },
-        },
-      },
-      h('label', { for: 'contact-query', class: 'visually-hidden' }, 'Search contacts'),
-      input,
-      h('button', { type: 'submit' }, 'Search'),
-    ),
+    oneFieldForm({ input, label: 'Search contacts', button: 'Search', onSubmit: onSearch, role: 'search' }),
     state,
     results,
   );
@@ -226,6 +230,29 @@ export function contactSearchView({ onSearch }) {
       state.textContent = 'The host application did not answer the search.';
     },
   };
+}
+
+/**
+ * The dialpad: the agent calls a number through the server's SIP trunk. The server answers
+ * with the new engagement (or a problem, shown with the engagements).
+ * @param {{ onDial: (phone: string) => void }} options
+ */
+export function dialView({ onDial }) {
+  const input = h('input', {
+    id: 'dial-number',
+    type: 'tel',
+    autocomplete: 'off',
+    inputmode: 'tel',
+    maxlength: '32',
+    placeholder: '+1 650 555 0123',
+  });
+  const root = h(
+    'section',
+    { class: 'panel dial', 'aria-labelledby': 'dial-title' },
+    h('h2', { id: 'dial-title' }, 'Make a call'),
+    oneFieldForm({ input, label: 'Number to call', button: 'Dial', onSubmit: onDial }),
+  );
+  return { root };
 }
 
 /** @param {string} text */

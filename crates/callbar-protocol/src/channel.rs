@@ -77,6 +77,8 @@ pub enum ClientOp {
     /// The agent chose one of several host records that matched the caller.
     #[serde(rename_all = "camelCase")]
     PickContact { engagement_id: String, contact_id: String },
+    /// The agent calls a number from the embed's dialpad (through the SIP trunk).
+    Dial { phone: String },
 }
 
 /// The audio of a voice engagement as the embed shows it.

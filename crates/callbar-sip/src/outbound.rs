@@ -84,15 +84,7 @@ impl Sip {
             }),
             content_type: Some("application/sdp".into()),
             offer: Some(dial.offer.into_bytes()),
-            credential: match (&trunk.username, &trunk.password) {
-                (Some(username), Some(password)) => Some(Credential {
-                    username: username.clone(),
-                    password: password.clone(),
-                    realm: None,
-                    auth_username: None,
-                }),
-                _ => None,
-            },
+            credential: credential(&trunk),
             ..Default::default()
         };
         let (state_tx, states) = self.inner.dialogs.new_dialog_state_channel();
@@ -102,6 +94,19 @@ impl Sip {
         let (progress, progress_rx) = mpsc::unbounded_channel();
         tokio::spawn(follow(self.clone(), call.clone(), states, outcome, progress));
         Ok((call, progress_rx))
+    }
+}
+
+/// The trunk's digest credentials, if it has them.
+pub(crate) fn credential(trunk: &crate::TrunkConfig) -> Option<Credential> {
+    match (&trunk.username, &trunk.password) {
+        (Some(username), Some(password)) => Some(Credential {
+            username: username.clone(),
+            password: password.clone(),
+            realm: None,
+            auth_username: None,
+        }),
+        _ => None,
     }
 }
 

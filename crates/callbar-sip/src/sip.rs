@@ -166,6 +166,11 @@ impl Sip {
                 next_id: std::sync::atomic::AtomicU64::new(1),
             }),
         };
+        for (trunk, _) in sip.inner.trunks.iter().filter(|(t, _)| t.register) {
+            let credential = crate::outbound::credential(trunk);
+            let registration = rsipstack::dialog::registration::Registration::new(endpoint.inner.clone(), credential);
+            tokio::spawn(register(registration, trunk.clone(), cancel.child_token()));
+        }
         tokio::spawn(async move { endpoint.serve().await });
         tokio::spawn(crate::inbound::serve(sip.clone(), incoming));
         tokio::spawn(watch(sip.clone(), state_rx));
@@ -288,6 +293,33 @@ impl Sip {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.inner.calls.lock().expect("sip calls lock")
     }
+}
+
+/// How long a registration asks to last; it is refreshed at three quarters of what the
+/// registrar grants.
+const REGISTER_EXPIRES: u32 = 600;
+
+/// Keeps the trunk's registration alive until `cancel`, and logs each outcome.
+async fn register(
+    mut registration: rsipstack::dialog::registration::Registration,
+    trunk: TrunkConfig,
+    cancel: CancellationToken,
+) {
+    use rsipstack::dialog::registration::RefreshOutcome;
+    let server = match rsipstack::sip::Uri::try_from(format!("sip:{}", trunk.address).as_str()) {
+        Ok(uri) => uri,
+        Err(e) => return tracing::warn!(trunk = %trunk.name, "cannot register: {e}"),
+    };
+    let name = trunk.name.clone();
+    registration
+        .keep_alive(server, REGISTER_EXPIRES, cancel, move |outcome| match outcome {
+            RefreshOutcome::Registered(_) => tracing::info!(trunk = %name, "registered with the trunk"),
+            RefreshOutcome::Rejected(r) => {
+                tracing::warn!(trunk = %name, status = %r.status_code, "the trunk refused our registration; check username and password")
+            }
+            RefreshOutcome::Failed(e) => tracing::warn!(trunk = %name, "registering with the trunk failed: {e}"),
+        })
+        .await;
 }
 
 /// Turns dialog state changes of inbound calls into events: the far end leaving, new

@@ -332,6 +332,12 @@ async fn handle(state: &AppState, auth: &Authenticated, text: &str) -> Vec<Serve
         ClientOp::SendDtmf { engagement_id, digits } => {
             control(state, auth, &engagement_id, Control::Dtmf(digits)).await
         }
+        ClientOp::Dial { phone } => match crate::voice::trunk::place(state, &auth.user.id, &phone, None).await {
+            Ok(_) => Vec::new(),
+            Err(refusal) => vec![ServerOp::Problem {
+                message: refusal.message,
+            }],
+        },
         ClientOp::PickContact {
             engagement_id,
             contact_id,

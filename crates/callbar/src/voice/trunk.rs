@@ -362,8 +362,8 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
                 }
                 Some(Progress::Failed { status }) => {
                     calls.lock().remove(&sip_call);
-                    let (reason, message) = failure(status);
-                    return not_connected(&state, &request, reason, &message).await;
+                    let detail = status.map_or("no answer from the trunk".to_owned(), |s| format!("SIP {s}"));
+                    return not_connected(&state, &request, failure(status), &detail).await;
                 }
                 None => return,
             }
@@ -371,9 +371,9 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
     }
 }
 
-/// What a failed INVITE's final status means for the host.
-fn failure(status: Option<u16>) -> (OutboundReason, String) {
-    let reason = match status {
+/// What a failed INVITE's final status (`None`: no answer at all) means for the host.
+fn failure(status: Option<u16>) -> OutboundReason {
+    match status {
         Some(486 | 600) => OutboundReason::Busy,
         Some(480 | 408) => OutboundReason::NoAnswer,
         Some(404 | 484 | 604) => OutboundReason::InvalidNumber,
@@ -381,21 +381,18 @@ fn failure(status: Option<u16>) -> (OutboundReason, String) {
         Some(487) => OutboundReason::Cancelled,
         None | Some(502..=504) => OutboundReason::CustomerUnreachable,
         Some(_) => OutboundReason::Failed,
-    };
-    let message = match status {
-        Some(code) => format!("The call failed: the network answered {code}."),
-        None => "The call failed: the phone network could not be reached.".to_owned(),
-    };
-    (reason, message)
+    }
 }
 
-/// Tells the agent's host the call did not connect, and ends the live part (wrap-up).
-async fn not_connected(state: &SharedState, request: &DialRequest, reason: OutboundReason, message: &str) {
+/// Tells the agent's host the call did not connect (with Zoom's message for the reason;
+/// `detail` goes to the log), and ends the live part (wrap-up).
+async fn not_connected(state: &SharedState, request: &DialRequest, reason: OutboundReason, detail: &str) {
+    tracing::info!(engagement = %request.engagement, ?reason, "the outbound call did not connect: {detail}");
     state.voice.dialled(&request.engagement);
     let message = EmbedMessage::OutboundNotConnected(OutboundNotConnected {
         engagement_id: request.engagement.clone(),
         reason_code: reason,
-        message: message.to_owned(),
+        message: reason.message().to_owned(),
     });
     state.agents.send(&request.agent, ServerOp::Post { message });
     state.voice.hang_up(&request.engagement).await;
@@ -505,7 +502,7 @@ mod tests {
 
     #[test]
     fn sip_failures_map_to_zooms_reasons() {
-        let reason = |s| failure(s).0;
+        let reason = failure;
         assert_eq!(reason(Some(486)), OutboundReason::Busy);
         assert_eq!(reason(Some(600)), OutboundReason::Busy);
         assert_eq!(reason(Some(480)), OutboundReason::NoAnswer);
@@ -517,7 +514,6 @@ mod tests {
         assert_eq!(reason(None), OutboundReason::CustomerUnreachable);
         assert_eq!(reason(Some(503)), OutboundReason::CustomerUnreachable);
         assert_eq!(reason(Some(500)), OutboundReason::Failed);
-        assert!(failure(Some(486)).1.contains("486"));
     }
 
     #[test]
