@@ -303,3 +303,33 @@ test("a trunk with registration registers, answering the registrar's digest chal
     await callbar.dispose();
   }
 });
+
+test("a trunk that cannot be reached: the call says so after RFC 3261's 32 s (TCP, nobody listening)", async ({
+  playwright,
+  launchOptions,
+}) => {
+  const closedPort = await freePort();
+  const sipPort = await freePort();
+  const callbar = await startCallbar({
+    args: ["--sip-listen", `127.0.0.1:${sipPort}`],
+    config: `[[trunks]]\nname = "carrier"\naddress = "127.0.0.1:${closedPort}"\ntransport = "tcp"\n`,
+  });
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { crm, phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await softphone.getByLabel("Number to call").fill("+14155550199");
+    await softphone.getByRole("button", { name: "Dial", exact: true }).click();
+    const notConnected = crm.locator('#log-entries [data-direction="in"][data-type="zcc-outbound-not-connected"]');
+    // No connection: the INVITE is retried until Timer B (64 × T1 = 32 s) gives up.
+    await expect(notConnected).toHaveCount(1, { timeout: 45_000 });
+    const [message] = (await hostReceived(crm)).filter((m) => m.type === "zcc-outbound-not-connected");
+    expect(message.data).toMatchObject({
+      reasonCode: "outbound-call-customer-unreachable",
+      message: "Couldn't reach the consumer.",
+    });
+    await expect(softphone.locator("article[data-engagement-id]").first()).toHaveAttribute("data-state", "wrapup");
+  } finally {
+    await agentBrowser.close();
+    await callbar.dispose();
+  }
+});

@@ -119,10 +119,15 @@ async fn follow(
     progress: mpsc::UnboundedSender<Progress>,
 ) {
     let mut outcome = Some(outcome);
+    // Whether the trunk answered anything: a 408 without any provisional response is the
+    // stack's own Timer B, i.e. the trunk is unreachable, not a far end that did not answer.
+    let mut heard = false;
     loop {
         tokio::select! {
             state = states.recv() => match state {
+                Some(DialogState::Trying(_)) => heard = true,
                 Some(DialogState::Early(_, response)) => {
+                    heard = true;
                     let sdp = (!response.body.is_empty()).then(|| String::from_utf8_lossy(&response.body).into_owned());
                     let _ = progress.send(Progress::Ringing { sdp });
                 }
@@ -140,12 +145,17 @@ async fn follow(
                     Ok(Ok((_, Some(response)))) if response.status_code.code() < 300 => {
                         Progress::Answered { sdp: String::from_utf8_lossy(&response.body).into_owned() }
                     }
+                    Ok(Ok((_, Some(response)))) if response.status_code.code() == 408 && !heard => {
+                        Progress::Failed { status: None }
+                    }
                     Ok(Ok((_, Some(response)))) => Progress::Failed { status: Some(response.status_code.code()) },
                     Ok(Ok((_, None))) => Progress::Failed { status: None },
                     Ok(Err(e)) => {
                         tracing::info!(%call, "the INVITE failed: {e}");
                         match e {
-                            rsipstack::Error::DialogError(_, _, status) => Progress::Failed { status: Some(status.code()) },
+                            rsipstack::Error::DialogError(_, _, status) if status.code() != 408 || heard => {
+                                Progress::Failed { status: Some(status.code()) }
+                            }
                             _ => Progress::Failed { status: None },
                         }
                     }

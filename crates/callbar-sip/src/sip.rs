@@ -143,8 +143,13 @@ impl Sip {
             let allowed = allowed.clone();
             async move { allowed.contains(&ip) }
         });
+        let option = rsipstack::transaction::endpoint::EndpointOption {
+            callid_suffix: Some("callbar".into()),
+            ..Default::default()
+        };
         let endpoint = EndpointBuilder::new()
             .with_user_agent("Callbar")
+            .with_option(option)
             .with_cancel_token(cancel.clone())
             .with_transport_layer(transport)
             .build();
