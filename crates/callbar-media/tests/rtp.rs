@@ -222,3 +222,41 @@ async fn outgoing_offer_and_symmetric_rtp() {
     assert!(peer.heard.lock().unwrap().events.is_empty());
     call.hangup().await;
 }
+
+#[tokio::test]
+async fn a_trunk_that_holds_us_is_not_inactive_until_it_resumes() {
+    let media = media_with(|c| c.inactivity_timeout_ms = 1000);
+    let (socket, port) = Peer::bind().await;
+    let sdp = |direction: &str| {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na={direction}\r\n"
+        )
+    };
+    let (answer, leg) = media.rtp_answer(&sdp("sendrecv")).unwrap();
+    let to = SocketAddr::new(answer.address, answer.port);
+    let (call, mut events) = media.call(leg, CallConfig::default());
+    expect(&mut events, |e| *e == CallEvent::CustomerConnected).await;
+    let peer = Peer::start(socket, to, 440.0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A re-INVITE from the trunk: it holds us (sendonly toward us means it stops listening;
+    // `inactive` means it stops sending too) and goes quiet. Not a dead call.
+    call.update_customer(&sdp("inactive")).await.unwrap();
+    peer.sending.abort();
+    let quiet = tokio::time::timeout(Duration::from_millis(2500), async {
+        expect(&mut events, |e| matches!(e, CallEvent::CustomerLeft(_))).await
+    })
+    .await;
+    assert!(quiet.is_err(), "a held call is not closed for inactivity");
+
+    // It resumes but sends nothing: now the silence is a dead call.
+    call.update_customer(&sdp("sendrecv")).await.unwrap();
+    let (e, _) = expect(&mut events, |e| matches!(e, CallEvent::CustomerLeft(_))).await;
+    assert_eq!(e, CallEvent::CustomerLeft(CloseReason::Inactivity));
+
+    // A WebRTC customer takes no SDP this way.
+    let (_browser, webrtc) = client(&media, 440.0).await;
+    let (other, _) = media.call(webrtc, CallConfig::default());
+    assert!(other.update_customer(&sdp("sendonly")).await.is_err());
+}
