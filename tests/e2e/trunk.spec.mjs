@@ -333,3 +333,29 @@ test("a trunk that cannot be reached: the call says so after RFC 3261's 32 s (TC
     await callbar.dispose();
   }
 });
+
+test("hold toward a SIP peer is a sendonly re-INVITE it answers; resume is sendrecv", async ({ playwright, launchOptions }) => {
+  const peerPort = await freePort();
+  const sipp = await startSipp({ scenario: "uas-answer", port: peerPort });
+  const { callbar } = await trunkServer(peerPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await softphone.getByLabel("Number to call").fill("+14155550199");
+    await softphone.getByRole("button", { name: "Dial", exact: true }).click();
+    await sipp.waitForLog(/^answered$/, 10_000);
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await expect(live.locator('.call[data-audio="connected"]')).toBeVisible();
+    await live.getByRole("button", { name: "Hold" }).click();
+    await sipp.waitForLog(/offered=sendonly answered=recvonly$/, 5_000);
+    await live.getByRole("button", { name: "Hold" }).click();
+    await sipp.waitForLog(/offered=sendrecv answered=sendrecv$/, 5_000);
+    await live.getByRole("button", { name: "Hang up" }).click();
+    await sipp.waitForLog(/^bye$/, 5_000);
+    expect((await sipp.done).code).toBe(0);
+  } finally {
+    await sipp.stop();
+    await agentBrowser.close();
+    await callbar.dispose();
+  }
+});
