@@ -16,11 +16,14 @@ use std::time::{Duration, Instant};
 use callbar_media::analysis::peak_frequency;
 use callbar_media::client::{Client, ClientConfig};
 use futures_util::SinkExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
+#[path = "support/load.rs"]
+mod load;
 #[path = "support/widget.rs"]
 mod widget;
+use load::{cpu_ticks, quantile, rss_mb};
 use widget::{Socket, dial, until};
 
 struct Args {
@@ -53,34 +56,6 @@ fn args() -> Args {
     }
     assert!(a.pid > 0, "--pid <server pid> is required");
     a
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server process exists");
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap();
-    kb / 1024.0
-}
-
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    http.post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// One call: the caller dials, the agent (already Ready on `agent_ws`) accepts.
@@ -121,60 +96,17 @@ async fn one_call(a: &Args, entry: &str, agent_ws: &mut Socket) -> (Client, Clie
 async fn main() {
     let a = args();
     let http = reqwest::Client::new();
-    let admin = post(
-        &http,
-        &format!("{}/api/v1/sessions", a.url),
-        "",
-        json!({ "email": "admin@example.com", "password": "callbar-admin" }),
-    )
-    .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let entries = http
-        .get(format!("{}/api/v1/entry-points", a.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let admin = load::admin(&http, &a.url).await;
+    let entries = load::get(&http, &format!("{}/api/v1/entry-points", a.url), &admin).await;
     let entry = entries["entryPoints"][0]["id"].as_str().unwrap().to_owned();
 
     // Agents: each takes one call at a time, so one agent per concurrent call.
-    let ws_url = format!("{}/api/v1/agent/channel", a.url.replacen("http", "ws", 1));
-    let mut agents = Vec::new();
-    for i in 0..a.calls {
-        let email = format!("voice{i}@load.example.com");
-        http.post(format!("{}/api/v1/users", a.url))
-            .bearer_auth(&admin)
-            .json(&json!({ "email": email, "name": format!("Voice {i}"), "password": "load-test-password" }))
-            .send()
-            .await
-            .unwrap();
-        let token = post(
-            &http,
-            &format!("{}/api/v1/sessions", a.url),
-            "",
-            json!({ "email": email, "password": "load-test-password" }),
-        )
-        .await["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.unwrap();
-        ws.send(Message::text(json!({ "op": "hello", "token": token }).to_string()))
-            .await
-            .unwrap();
-        until(&mut ws, |op| op["op"] == "welcome").await;
-        agents.push(ws);
-    }
+    let mut agents = load::agents(&http, &a.url, &admin, "voice", a.calls).await;
     // One at a time Ready, so each call goes to the agent we expect.
     let mut calls = Vec::new();
     let mut setup = Vec::new();
     let rss_before = rss_mb(a.pid);
-    for agent_ws in agents.iter_mut() {
+    for (agent_ws, _) in agents.iter_mut() {
         agent_ws
             .send(Message::text(json!({ "op": "set-status", "code": "1" }).to_string()))
             .await
@@ -210,7 +142,7 @@ async fn main() {
         lost += caller.stats().media.lost + agent.stats().media.lost;
     }
     setup.sort_by(f64::total_cmp);
-    let q = |p: f64| setup[((p * setup.len() as f64).ceil() as usize).clamp(1, setup.len()) - 1];
+    let q = |p: f64| quantile(&setup, p);
     println!(
         "{{\"calls\": {}, \"both_tones_ok\": {good}, \"packets_lost\": {lost}, \"accept_to_audio_ms\": {{\"p50\": {:.0}, \"p95\": {:.0}, \"max\": {:.0}}}, \"server_cpu_cores\": {cpu:.3}, \"server_cpu_percent_per_call\": {:.3}, \"server_rss_mb\": {rss_after:.1}, \"rss_per_call_kb\": {:.0}}}",
         calls.len(),

@@ -18,6 +18,14 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+#[path = "support/load.rs"]
+#[allow(dead_code)] // the API and /proc helpers only: these agents run their own channels
+mod load;
+#[path = "support/widget.rs"]
+#[allow(dead_code)] // load.rs needs its socket helpers
+mod widget;
+use load::{PASSWORD, cpu_ticks, post, rss_mb, sign_in};
+
 struct Args {
     url: String,
     pid: u32,
@@ -48,36 +56,6 @@ fn args() -> Args {
     }
     assert!(a.pid > 0, "--pid <server pid> is required");
     a
-}
-
-/// User + system CPU time of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server process exists");
-    let after_name = &stat[stat.rfind(')').expect("stat has a name") + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap();
-    kb / 1024.0
-}
-
-async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    http.post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// When each offer reached its agent, by engagement id.
@@ -123,16 +101,7 @@ async fn agent(ws_url: String, token: String, arrivals: Arrivals, ready: tokio::
 async fn main() {
     let a = args();
     let http = reqwest::Client::new();
-    let admin = post(
-        &http,
-        &format!("{}/api/v1/sessions", a.url),
-        "",
-        json!({ "email": "admin@example.com", "password": "callbar-admin" }),
-    )
-    .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let admin = load::admin(&http, &a.url).await;
     let api = post(
         &http,
         &format!("{}/api/v1/api-tokens", a.url),
@@ -145,24 +114,12 @@ async fn main() {
         .to_owned();
 
     let started = Instant::now();
-    let password = "load-test-password";
     let mut tokens = Vec::new();
     for i in 0..a.agents {
         let email = format!("agent{i}@load.example.com");
-        http.post(format!("{}/api/v1/users", a.url))
-            .bearer_auth(&admin)
-            .json(&json!({ "email": email, "name": format!("Agent {i}"), "password": password }))
-            .send()
-            .await
-            .unwrap();
-        let r = post(
-            &http,
-            &format!("{}/api/v1/sessions", a.url),
-            "",
-            json!({ "email": email, "password": password }),
-        )
-        .await;
-        tokens.push(r["token"].as_str().unwrap().to_owned());
+        let user = json!({ "email": email, "name": format!("Agent {i}"), "password": PASSWORD });
+        post(&http, &format!("{}/api/v1/users", a.url), &admin, user).await;
+        tokens.push(sign_in(&http, &a.url, &email, PASSWORD).await);
     }
     eprintln!("{} agents created and signed in in {:.1?}", a.agents, started.elapsed());
 
