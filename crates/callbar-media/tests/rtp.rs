@@ -260,3 +260,21 @@ async fn a_trunk_that_holds_us_is_not_inactive_until_it_resumes() {
     let (other, _) = media.call(webrtc, CallConfig::default());
     assert!(other.update_customer(&sdp("sendonly")).await.is_err());
 }
+
+#[tokio::test]
+async fn a_trunk_caller_who_waits_for_the_answer_before_sending_is_connected() {
+    // Some callers send RTP only after the 200 OK; the server answers on AgentConnected, so
+    // it must not wait for the caller's audio.
+    let media = media();
+    let (socket, port) = Peer::bind().await;
+    let offer = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n\
+         a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
+    );
+    let (_answer, leg) = media.rtp_answer(&offer).unwrap();
+    let (call, mut events) = media.call(leg, CallConfig::default());
+    let (_agent, agent_leg) = client(&media, 1000.0).await;
+    call.attach_agent(agent_leg).await.unwrap();
+    expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
+    drop(socket);
+}

@@ -60,7 +60,9 @@ pub enum CallEvent {
     /// The customer leg can carry media.
     CustomerConnected,
     /// Audio flows both ways with the attached agent: the first agent frame was forwarded to
-    /// the customer and the first customer frame to the agent. Accept-to-audio ends here.
+    /// the customer and the first customer frame to the agent (for a caller on a SIP trunk,
+    /// who may send only once answered, the agent's frame is enough). Accept-to-audio ends
+    /// here.
     AgentConnected,
     /// The customer pressed a key.
     CustomerDtmf(Dtmf),

@@ -90,6 +90,10 @@ struct Bridge {
     /// Progress toward `AgentConnected` for the current agent: (agent frame forwarded,
     /// customer frame forwarded, reported).
     progress: (bool, bool, bool),
+    /// The customer is a caller on a SIP trunk, who may send audio only once the call is
+    /// answered (RFC 3261 leaves early RTP to the caller): the agent's audio reaching the
+    /// trunk is enough for `AgentConnected`, or the caller would never be answered.
+    trunk_customer: bool,
     tick_at: Option<Instant>,
     customer_left: Option<CloseReason>,
     agent_left: Option<CloseReason>,
@@ -196,7 +200,8 @@ impl Bridge {
     }
 
     fn report_agent_connected(&mut self) {
-        if let (true, true, false) = self.progress {
+        let (agent_sent, customer_sent, reported) = self.progress;
+        if agent_sent && (customer_sent || self.trunk_customer) && !reported {
             self.progress.2 = true;
             self.emit(CallEvent::AgentConnected);
         }
@@ -310,6 +315,7 @@ pub(super) async fn run(
         dtmf_out: DtmfSender::default(),
         recorder: None,
         progress: (false, false, false),
+        trunk_customer: core.kind() == crate::LegKind::Rtp,
         tick_at: None,
         customer_left: None,
         agent_left: None,
