@@ -78,6 +78,19 @@ impl TestServer {
         r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
     }
 
+    /// `GET <path>` with `token`, as JSON (the status is not checked).
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn admin(&self) -> String {
         self.sign_in("admin@example.com", "callbar-admin").await
     }

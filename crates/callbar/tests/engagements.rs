@@ -80,16 +80,7 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert!(list["engagements"][0]["offerExpiresAt"].as_i64().unwrap() > 0);
 
     // Why Ada? The API says.
-    let shown: Value = s
-        .http
-        .get(format!("{}/api/v1/engagements/{id}", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = s.get_json("/api/v1/engagements/{id}", &token).await;
     assert_eq!(shown["offerReason"]["strategy"], "longestIdle");
     assert!(shown["offerReason"]["capacityLeftOnChannel"].is_number(), "{shown}");
 
@@ -296,16 +287,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
     let r = create(&s, &agent_session, json!({ "queue": "Back Office", "subject": "x" })).await;
     assert_eq!(r.status(), 403, "agents do not create work items through the API");
 
-    let list: Value = s
-        .http
-        .get(format!("{}/api/v1/engagements", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = s.get_json("/api/v1/engagements", &token).await;
     assert_eq!(list["engagements"], json!([]), "nothing was created");
 
     // Grace cannot act on Ada's engagement, from the embed or through her host.
@@ -340,16 +322,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
         .until(|op| post_of(op, "zcc-get-variables-response").is_some())
         .await;
     assert_eq!(refused["message"]["data"]["status"], false);
-    let shown: Value = s
-        .http
-        .get(format!("{}/api/v1/engagements/{id}", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = s.get_json("/api/v1/engagements/{id}", &token).await;
     assert_eq!(shown["state"]["state"], "offered");
     assert_eq!(shown["state"]["agent"], ada_id(&s).await);
 
@@ -378,16 +351,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
 
 async fn ada_id(s: &TestServer) -> String {
     let token = s.sign_in("ada@example.com", "callbar-demo").await;
-    let me: Value = s
-        .http
-        .get(format!("{}/api/v1/me", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = s.get_json("/api/v1/me", &token).await;
     me["user"]["id"].as_str().unwrap().to_owned()
 }
 

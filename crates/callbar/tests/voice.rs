@@ -77,16 +77,7 @@ async fn next(ws: &mut Socket) -> Value {
 
 async fn website_entry_point(s: &TestServer) -> String {
     let admin = s.admin().await;
-    let r: Value = s
-        .http
-        .get(format!("{}/api/v1/entry-points", s.url))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = s.get_json("/api/v1/entry-points", &admin).await;
     r["entryPoints"][0]["id"].as_str().unwrap().to_owned()
 }
 
@@ -362,16 +353,7 @@ async fn a_missed_call_and_a_rejected_call_say_why() {
     let s = TestServer::start().await;
     // Offers ring for two seconds on the voice queue.
     let admin = s.admin().await;
-    let queues: Value = s
-        .http
-        .get(format!("{}/api/v1/queues", s.url))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queues: Value = s.get_json("/api/v1/queues", &admin).await;
     let voice = queues["queues"]
         .as_array()
         .unwrap()

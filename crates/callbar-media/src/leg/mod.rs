@@ -270,6 +270,20 @@ impl LegCore {
             return;
         }
         self.flush_pending(emit);
+        self.drive(now, emit, |proto, io, on| match proto {
+            Proto::WebRtc(p) => p.on_datagram(now, data, source, io, on),
+            Proto::Rtp(p) => p.on_datagram(now, data, source, io, on),
+        });
+    }
+
+    /// Runs `step` on the protocol with the socket and counters it sends with, turning what
+    /// it reports into leg outputs (connected, audio, DTMF, closed).
+    fn drive(
+        &mut self,
+        now: Instant,
+        emit: &mut dyn FnMut(LegOutput<'_>),
+        step: impl FnOnce(&mut Proto, &Io<'_>, &mut dyn FnMut(ProtoEvent<'_>)),
+    ) {
         let io = Io {
             socket: &self.socket,
             stats: &self.stats,
@@ -283,10 +297,7 @@ impl LegCore {
             now,
         };
         let mut on = |e: ProtoEvent<'_>| state.on_proto_event(e, emit);
-        match &mut self.proto {
-            Proto::WebRtc(p) => p.on_datagram(now, data, source, &io, &mut on),
-            Proto::Rtp(p) => p.on_datagram(now, data, source, &io, &mut on),
-        }
+        step(&mut self.proto, &io, &mut on);
     }
 
     /// Advances timers: protocol retransmissions, DTMF packets, watchdogs.
@@ -303,23 +314,10 @@ impl LegCore {
             self.close(now, CloseReason::Inactivity, emit);
             return;
         }
-        let io = Io {
-            socket: &self.socket,
-            stats: &self.stats,
-        };
-        let mut state = EmitState {
-            connected: &mut self.connected,
-            closed: &mut self.closed,
-            last_media: &mut self.last_media,
-            dtmf_in: &mut self.dtmf_in,
-            stats: &self.stats,
-            now,
-        };
-        let mut on = |e: ProtoEvent<'_>| state.on_proto_event(e, emit);
-        match &mut self.proto {
-            Proto::WebRtc(p) => p.on_timeout(now, &io, &mut on),
-            Proto::Rtp(p) => p.on_timeout(now, &io, &mut on),
-        }
+        self.drive(now, emit, |proto, io, on| match proto {
+            Proto::WebRtc(p) => p.on_timeout(now, io, on),
+            Proto::Rtp(p) => p.on_timeout(now, io, on),
+        });
     }
 
     /// Sends one audio frame; returns the timestamp it got on this leg's timeline (for the
