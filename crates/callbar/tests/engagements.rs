@@ -80,7 +80,7 @@ async fn a_work_item_from_the_api_is_worked_and_logged_once() {
     assert!(list["engagements"][0]["offerExpiresAt"].as_i64().unwrap() > 0);
 
     // Why Ada? The API says.
-    let shown: Value = s.get_json("/api/v1/engagements/{id}", &token).await;
+    let shown: Value = s.get_json(&format!("/api/v1/engagements/{id}"), &token).await;
     assert_eq!(shown["offerReason"]["strategy"], "longestIdle");
     assert!(shown["offerReason"]["capacityLeftOnChannel"].is_number(), "{shown}");
 
@@ -322,7 +322,7 @@ async fn bad_input_is_explained_and_changes_nothing() {
         .until(|op| post_of(op, "zcc-get-variables-response").is_some())
         .await;
     assert_eq!(refused["message"]["data"]["status"], false);
-    let shown: Value = s.get_json("/api/v1/engagements/{id}", &token).await;
+    let shown: Value = s.get_json(&format!("/api/v1/engagements/{id}"), &token).await;
     assert_eq!(shown["state"]["state"], "offered");
     assert_eq!(shown["state"]["agent"], ada_id(&s).await);
 
