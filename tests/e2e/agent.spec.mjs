@@ -248,6 +248,9 @@ test("the softphone reconnects on its own after the server restarts, and says so
   const phone = softphone(page);
   await phone.getByLabel("Status", { exact: true }).selectOption({ label: "Ready" });
   await expect(phone.getByLabel("Status", { exact: true })).toHaveValue("1");
+  // The select changes at once; stop the server only once it has confirmed Ready (an earlier
+  // test may have left this agent Not Ready, and a change still in flight would be lost).
+  await expect.poll(async () => (await received(host, "zcc-agent-status-notification")).at(-1)?.data.data.statusCode).toBe("1");
 
   await callbar.stop();
   await expect(phone.getByText("Connection lost. Reconnecting…")).toBeVisible();
