@@ -1,6 +1,10 @@
 //! Server CPU per bridged call, measured in one process.
 //!
-//! `cargo run --release -p callbar-media --example bridge_load -- [CALLS] [SECONDS] [--record]`
+//! `cargo run --release -p callbar-media --example bridge_load -- [CALLS] [SECONDS] [--record] [--rtp]`
+//!
+//! With `--rtp` the customers are plain RTP legs, as trunk callers are: one client socket
+//! sends every call's 440 Hz PCMU stream every 20 ms (the way SIPp's `rtp_stream` does) and
+//! counts what comes back.
 //!
 //! The media engine runs on its own single-threaded Tokio runtime (thread "callbar-media");
 //! the customer and agent clients run on another ("load-client"). Once every call reports
@@ -9,8 +13,73 @@
 
 use std::time::{Duration, Instant};
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use callbar_media::client::{Client, ClientConfig};
-use callbar_media::{CallConfig, CallEvent, Media, MediaConfig};
+use callbar_media::rtp::{RtpHeader, write_packet};
+use callbar_media::tone::ToneGenerator;
+use callbar_media::{CallConfig, CallEvent, Codec, Media, MediaConfig, Tone};
+use tokio::net::UdpSocket;
+
+/// The trunk side of `--rtp`: one socket, every call's stream, packets back counted.
+struct Trunk {
+    socket: Arc<UdpSocket>,
+    targets: Arc<std::sync::Mutex<Vec<SocketAddr>>>,
+    received: Arc<AtomicU64>,
+}
+
+impl Trunk {
+    async fn start() -> Trunk {
+        let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let targets = Arc::new(std::sync::Mutex::new(Vec::<SocketAddr>::new()));
+        let received = Arc::new(AtomicU64::new(0));
+        let (rx, count) = (socket.clone(), received.clone());
+        tokio::spawn(async move {
+            let mut buf = [0u8; 1500];
+            while rx.recv(&mut buf).await.is_ok() {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let (tx, to) = (socket.clone(), targets.clone());
+        tokio::spawn(async move {
+            let mut tone = ToneGenerator::new(Tone::sine(440.0, 0.3));
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+            for k in 0u32.. {
+                tick.tick().await;
+                let mut frame = [0u8; 160];
+                tone.next_frame(Codec::Pcmu, &mut frame);
+                let header = RtpHeader {
+                    marker: k == 0,
+                    payload_type: 0,
+                    sequence: k as u16,
+                    timestamp: k.wrapping_mul(160),
+                    ssrc: 0x5150,
+                };
+                let mut packet = [0u8; 200];
+                let n = write_packet(&header, &frame, &mut packet).unwrap();
+                let targets = to.lock().unwrap().clone();
+                for target in targets {
+                    let _ = tx.send_to(&packet[..n], target).await;
+                }
+            }
+        });
+        Trunk {
+            socket,
+            targets,
+            received,
+        }
+    }
+
+    /// A caller's SDP offer: PCMU from the trunk's socket.
+    fn offer(&self) -> String {
+        let port = self.socket.local_addr().unwrap().port();
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+        )
+    }
+}
 
 fn thread_cpu(name: &str) -> Duration {
     let ticks_per_sec = 100.0; // USER_HZ on Linux
@@ -36,6 +105,7 @@ fn main() {
     let calls: usize = args.first().and_then(|v| v.parse().ok()).unwrap_or(50);
     let secs: u64 = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(10);
     let record = args.iter().any(|a| a == "--record");
+    let rtp = args.iter().any(|a| a == "--rtp");
 
     let server = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -68,14 +138,22 @@ fn main() {
     clients.block_on(async {
         let mut running = Vec::new();
         let mut handshakes = Vec::new();
+        let trunk = if rtp { Some(Trunk::start().await) } else { None };
         let setup = Instant::now();
         for i in 0..calls {
-            let (offer, pending) = Client::offer(ClientConfig::tone(440.0)).unwrap();
-            let (answer, leg) = {
+            let (leg, customer) = if let Some(trunk) = &trunk {
                 let _in_server = handle.enter();
-                media.webrtc_leg(&offer).unwrap()
+                let (answer, leg) = media.rtp_answer(&trunk.offer()).unwrap();
+                trunk.targets.lock().unwrap().push(SocketAddr::new(answer.address, answer.port));
+                (leg, None)
+            } else {
+                let (offer, pending) = Client::offer(ClientConfig::tone(440.0)).unwrap();
+                let (answer, leg) = {
+                    let _in_server = handle.enter();
+                    media.webrtc_leg(&offer).unwrap()
+                };
+                (leg, Some(pending.accept_answer(&answer).unwrap()))
             };
-            let customer = pending.accept_answer(&answer).unwrap();
             let (call, mut events) = {
                 let _in_server = handle.enter();
                 media.call(leg, CallConfig::default())
@@ -125,12 +203,17 @@ fn main() {
         let client_cpu1 = thread_cpu("load-client");
         let server = (cpu1 - cpu0).as_secs_f64() / wall.as_secs_f64();
         let client = (client_cpu1 - client_cpu0).as_secs_f64() / wall.as_secs_f64();
-        let lost: u64 = running.iter().map(|r| r.2.stats().media.lost + r.3.stats().media.lost).sum();
-        let packets: u64 = running.iter().map(|r| r.2.stats().media.packets_in + r.3.stats().media.packets_in).sum();
+        let customers = running.iter().filter_map(|r| r.2.as_ref());
+        let lost: u64 = customers.clone().map(|c| c.stats().media.lost).sum::<u64>()
+            + running.iter().map(|r| r.3.stats().media.lost).sum::<u64>();
+        let packets: u64 = customers.map(|c| c.stats().media.packets_in).sum::<u64>()
+            + running.iter().map(|r| r.3.stats().media.packets_in).sum::<u64>()
+            + trunk.as_ref().map_or(0, |t| t.received.load(Ordering::Relaxed));
         println!(
-            "server: {:.1}% of a core for {calls} bridged calls = {:.3}% per call{}; clients: {:.1}%; {packets} packets received by clients, {lost} lost",
+            "server: {:.1}% of a core for {calls} bridged calls = {:.3}% per call{}{}; clients: {:.1}%; {packets} packets received by clients, {lost} lost",
             server * 100.0,
             server * 100.0 / calls as f64,
+            if rtp { " (RTP customers)" } else { "" },
             if record { " (recording)" } else { "" },
             client * 100.0,
         );

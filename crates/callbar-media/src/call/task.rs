@@ -1,30 +1,29 @@
 //! The task that runs a call: it owns both legs and does all of the call's media work.
 //!
-//! Why it is shaped this way (issue 5 asks for under 0.1 % of a core per bridged call):
+//! Why it is shaped this way (issue 5 asks for under 0.1 % of a core per bridged call, and
+//! the cost of a bridged call is per packet and per wake-up, not per byte):
 //!
-//! - **One task per call, owning both legs.** The task awaits the customer's socket, the
-//!   agent's socket, the legs' deadlines and the command channel in one `select!`. A frame
-//!   received on one leg is written to the other leg inside the same wake-up: no channel, no
-//!   second task, no extra context switch per packet.
-//! - **Forward on arrival.** Bridged audio is not re-clocked: each frame is sent as it
-//!   arrives, so the bridge adds no buffering delay and needs no timer. The far end's jitter
-//!   buffer does its job; [`OutClock`](crate::leg::timeline) keeps each leg's outgoing
-//!   timestamps continuous across sources.
+//! - **One task per call, owning both legs.** A frame received on one leg is written to the
+//!   other leg in the same step: no channel, no second task, no context switch per packet.
+//! - **A media clock instead of a wake-up per packet.** Once a call owns a leg, its socket
+//!   leaves Tokio's reactor ([`LegSocket`](crate::leg::LegSocket)). Every [`POLL`] (10 ms) the
+//!   task wakes, reads whatever both sockets hold, forwards it, and runs the legs' timers
+//!   (str0m's, the watchdogs) and the 20 ms generator. Every call's clock is on one
+//!   process-wide grid, so Tokio wakes all calls in the same timer turn and their sends go
+//!   out back to back. Per 20 ms audio frame a call costs a wake-up and a receive per leg
+//!   instead of a reactor event, a wake-up and two receives per packet; the price is a
+//!   forwarding delay of at most 10 ms (5 ms on average), far inside what a jitter buffer
+//!   absorbs and what a phone call notices.
+//! - **Forwarding without re-clocking.** Bridged audio is sent as it is read, never
+//!   buffered; [`OutClock`](crate::leg::timeline) keeps each leg's outgoing timestamps
+//!   continuous across sources.
 //! - **Zero-copy where it can be.** PCMU↔PCMU between WebRTC legs hands str0m the received
 //!   `Arc<[u8]>` (a reference count, not a copy); to an RTP leg the frame is copied into a
 //!   stack buffer with its header. PCMU↔PCMA transcodes byte by byte through a table.
-//!   (str0m itself allocates per packet for SRTP; that is beyond this crate.)
-//! - **A 20 ms clock only when needed.** Tones (waiting, hold), silence to a held agent,
-//!   queued DTMF and the recorder run on a 20 ms tick; a plain bridged call without recording
-//!   has no tick at all, only packet wake-ups.
+//! - **Generated audio on a 20 ms tick.** Tones (waiting, hold), silence to a held agent,
+//!   queued DTMF and the recorder run every other poll, only while needed.
 //!
-//! Measured (`examples/bridge_load.rs`, release build, 2-core VM, 50 bridged WebRTC calls
-//! on loopback, no loss): 0.32–0.39 % of a core per call, 0.47 % while recording. That is
-//! above issue 5's 0.1 % goal. `perf` shows about 60 % of it in user space, spread thinly
-//! over str0m (poll loops, RTCP/TWCC, SRTP) and 40 % in the kernel (a recv and a send per
-//! packet plus wake-ups); the next steps are batching datagrams per wake-up
-//! (`recvmmsg`/`sendmmsg`), trimming str0m's header extensions and feedback for
-//! audio-only legs, and a shared socket per worker thread for many calls.
+//! Measured: `docs/benchmarks.md` (`scripts/bench media`, `scripts/bench sip`).
 //!
 //! Recording: the left channel is what the customer sends; the right channel is what the
 //! customer hears from the agent's side (the agent, silence while muted, the hold tone while
@@ -33,6 +32,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -40,12 +40,27 @@ use tokio::sync::mpsc;
 use super::{CallConfig, CallEvent, Command, EndReason};
 use crate::dtmf::{DtmfSender, digit_to_event};
 use crate::leg::timeline::Source;
-use crate::leg::{CloseReason, InFrame, Leg, LegCore, LegEvent, LegOutput, OutFrame, far_future};
+use crate::leg::{CloseReason, InFrame, Leg, LegCore, LegEvent, LegOutput, OutFrame};
 use crate::recorder::{Channel, Recorder};
 use crate::tone::ToneGenerator;
 use crate::{Codec, FRAME_SAMPLES, MediaError};
 
+/// How often a call reads its sockets and runs its timers.
+pub(crate) const POLL: Duration = Duration::from_millis(20);
+/// The generator's frame period.
 const TICK: Duration = Duration::from_millis(20);
+/// The most datagrams read from one leg per poll (a leg sends 5 per 10 ms at most when
+/// healthy); a flood waits in, and overflows, its own socket's buffer.
+const MAX_READS: usize = 64;
+
+/// The next instant of the process-wide media clock after `now`.
+fn next_poll(now: Instant) -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let step = POLL.as_nanos();
+    let next = (now.saturating_duration_since(epoch).as_nanos() / step + 1) * step;
+    epoch + Duration::from_nanos(u64::try_from(next).unwrap_or(u64::MAX))
+}
 /// The longest frame handled (60 ms).
 const MAX_FRAME: usize = 480;
 const SILENCE_PCMU: [u8; MAX_FRAME] = [Codec::Pcmu.silence(); MAX_FRAME];
@@ -271,6 +286,12 @@ impl Bridge {
     }
 }
 
+fn log_receive_error(leg: &LegCore, e: &std::io::Error) {
+    if e.kind() != std::io::ErrorKind::WouldBlock {
+        tracing::debug!(leg = %leg.id, error = %e, "udp receive error");
+    }
+}
+
 fn record(rec: &mut Recorder, channel: Channel, ts: u32, codec: Codec, payload: &[u8], now: Instant) {
     let mut linear = [0i16; MAX_FRAME];
     let n = payload.len().min(MAX_FRAME);
@@ -293,7 +314,7 @@ pub(super) async fn run(
     events: mpsc::UnboundedSender<CallEvent>,
 ) {
     let now = Instant::now();
-    let (core, earlier) = match customer.into_core().await {
+    let (core, earlier) = match take(customer).await {
         Ok(taken) => taken,
         Err(reason) => {
             let _ = events.send(CallEvent::CustomerLeft(reason));
@@ -337,11 +358,13 @@ pub(super) async fn run(
     task.run().await;
 }
 
-async fn recv(slot: &mut Option<Slot>) -> std::io::Result<(usize, SocketAddr)> {
-    match slot {
-        Some(s) => s.core.socket.recv_from(&mut s.buf).await,
-        None => std::future::pending().await,
-    }
+/// Takes a leg's core from its own task and moves its socket onto the call's clock.
+async fn take(leg: Leg) -> Result<(LegCore, Vec<LegEvent>), CloseReason> {
+    let (core, earlier) = leg.into_core().await?;
+    let core = core
+        .into_polled()
+        .map_err(|e| CloseReason::Failed(format!("socket: {e}")))?;
+    Ok((core, earlier))
 }
 
 impl CallTask {
@@ -353,36 +376,42 @@ impl CallTask {
             if self.bridge.ending {
                 return;
             }
-            sleep.as_mut().reset(self.deadline().into());
+            sleep.as_mut().reset(next_poll(Instant::now()).into());
             tokio::select! {
+                biased;
+                () = &mut sleep => self.poll(Instant::now()),
                 c = self.commands.recv() => match c {
                     Some(c) => self.on_command(c).await,
                     None => self.end(EndReason::Hangup),
                 },
-                r = self.customer.core.socket.recv_from(&mut self.customer.buf) => {
-                    if let Ok((n, from)) = r {
-                        self.customer_datagram(n, from, Instant::now());
-                    }
-                }
-                r = recv(&mut self.agent) => {
-                    if let Ok((n, from)) = r {
-                        self.agent_datagram(n, from, Instant::now());
-                    }
-                }
-                () = &mut sleep => self.on_timeout(Instant::now()),
             }
         }
     }
 
-    fn deadline(&self) -> Instant {
-        let mut d = self.customer.core.deadline();
-        if let Some(a) = &self.agent {
-            d = d.min(a.core.deadline());
+    /// One step of the media clock: what both legs received, then the timers.
+    fn poll(&mut self, now: Instant) {
+        for _ in 0..MAX_READS {
+            match self.customer.core.socket.try_recv_from(&mut self.customer.buf) {
+                Ok((n, from)) => self.customer_datagram(n, from, now),
+                Err(e) => {
+                    log_receive_error(&self.customer.core, &e);
+                    break;
+                }
+            }
         }
-        if let Some(t) = self.bridge.tick_at {
-            d = d.min(t);
+        for _ in 0..MAX_READS {
+            let Some(agent) = self.agent.as_mut() else {
+                break;
+            };
+            match agent.core.socket.try_recv_from(&mut agent.buf) {
+                Ok((n, from)) => self.agent_datagram(n, from, now),
+                Err(e) => {
+                    log_receive_error(&agent.core, &e);
+                    break;
+                }
+            }
         }
-        d.min(far_future(Instant::now()))
+        self.on_timeout(now);
     }
 
     fn customer_datagram(&mut self, n: usize, from: SocketAddr, now: Instant) {
@@ -412,6 +441,8 @@ impl CallTask {
         agent.core.on_datagram(now, &agent.buf[..n], from, &mut emit);
     }
 
+    /// The legs' timers (each leg acts only when its own deadline has passed) and the
+    /// generator's tick.
     fn on_timeout(&mut self, now: Instant) {
         {
             let CallTask {
@@ -524,7 +555,7 @@ impl CallTask {
         if self.agent.is_some() {
             return Err(MediaError::AgentAttached);
         }
-        let (core, earlier) = leg.into_core().await.map_err(MediaError::LegClosed)?;
+        let (core, earlier) = take(leg).await.map_err(MediaError::LegClosed)?;
         self.agent = Some(Slot::new(core));
         self.bridge.progress = (false, false, false);
         for e in earlier {

@@ -17,6 +17,7 @@
 //! media arrives for the inactivity timeout, or we close it.
 
 pub(crate) mod rtp;
+mod socket;
 mod standalone;
 mod stats;
 pub(crate) mod timeline;
@@ -30,6 +31,8 @@ use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use socket::LegSocket;
 
 pub use stats::{LegStats, LegStatsHandle};
 
@@ -137,14 +140,14 @@ enum Proto {
 
 /// The socket and counters a protocol uses.
 pub(crate) struct Io<'a> {
-    pub(crate) socket: &'a UdpSocket,
+    pub(crate) socket: &'a LegSocket,
     pub(crate) stats: &'a StatsCell,
 }
 
 impl Io<'_> {
     /// Sends a datagram now; UDP is lossy anyway, so a full socket buffer drops it.
     pub(crate) fn send(&self, data: &[u8], to: SocketAddr) {
-        if let Err(e) = self.socket.try_send_to(data, to) {
+        if let Err(e) = self.socket.send_to(data, to) {
             tracing::trace!(%to, error = %e, "udp send dropped");
         }
     }
@@ -153,7 +156,7 @@ impl Io<'_> {
 /// A leg's state, driven by whichever task owns it.
 pub(crate) struct LegCore {
     pub(crate) id: LegId,
-    pub(crate) socket: UdpSocket,
+    pub(crate) socket: LegSocket,
     proto: Proto,
     stats: Arc<StatsCell>,
     created: Instant,
@@ -184,7 +187,7 @@ impl LegCore {
     fn new(socket: UdpSocket, proto: Proto, config: &MediaConfig, now: Instant) -> LegCore {
         LegCore {
             id: LegId::next(),
-            socket,
+            socket: LegSocket::Awaited(socket),
             proto,
             stats: Arc::new(StatsCell::new(now)),
             created: now,
@@ -197,6 +200,13 @@ impl LegCore {
             clock: OutClock::new(),
             dtmf_in: DtmfReceiver::default(),
         }
+    }
+
+    /// The same leg with its socket out of Tokio's reactor, for a call that reads it on its
+    /// own clock ([`LegSocket::into_polled`]).
+    pub(crate) fn into_polled(self) -> std::io::Result<LegCore> {
+        let socket = self.socket.into_polled()?;
+        Ok(LegCore { socket, ..self })
     }
 
     /// Applies a new remote SDP to a plain-RTP leg (see [`rtp::RtpProto::update_remote`]).

@@ -23,6 +23,7 @@ use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::{Codec as RtcCodec, CodecExtra, FormatParams};
 use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid, Pt, TelephoneEvent};
 use str0m::net::{Protocol, Receive};
+use str0m::rtp::Extension;
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcConfig};
 
 use super::stats::StatsCell;
@@ -63,6 +64,8 @@ fn rtc_config(ice_lite: bool) -> RtcConfig {
         .set_ice_lite(ice_lite)
         .clear_codecs()
         .enable_pcmu(true, false)
+        .clear_extension_map()
+        .set_extension(4, Extension::RtpMid)
         .set_reordering_size_audio(2)
         .set_reordering_timeout_audio(Some(Duration::from_millis(60)));
     config.codec_config().add_config(
