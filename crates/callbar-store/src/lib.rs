@@ -31,11 +31,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Send + Sync + 'static {
     // Users
     async fn user_count(&self) -> Result<u64>;
+    /// Adds a user, with the lowest free extension from 1001 up unless one is given. An
+    /// email or extension someone already has is a `Conflict`.
     async fn create_user(&self, user: NewUser) -> Result<User>;
     async fn user(&self, id: &str) -> Result<Option<User>>;
     /// The user and their password hash, for sign-in. Emails compare case-insensitively.
     async fn credentials(&self, email: &str) -> Result<Option<(User, String)>>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// Changes a user; an extension someone else has is a `Conflict`.
     async fn update_user(&self, id: &str, update: UserUpdate) -> Result<User>;
     async fn delete_user(&self, id: &str) -> Result<()>;
     /// Persists the agent's chosen status code.

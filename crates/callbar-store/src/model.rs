@@ -52,7 +52,9 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub password_hash: String,
-    pub extension: String,
+    /// `None`: the lowest free extension from 1001 up, chosen by the insert itself so that
+    /// users created at once never share one.
+    pub extension: Option<String>,
 }
 
 /// Fields to change; `None` leaves a field as it is.

@@ -147,9 +147,19 @@ impl Store for SqliteStore {
 
     async fn create_user(&self, user: NewUser) -> Result<User> {
         let id = new_id();
+        // One statement, so the free extension is found under the write lock the insert
+        // holds: users created at once cannot both take it. The unique index
+        // `users_extension` makes sure of it.
         sqlx::query(
             "INSERT INTO users (id, email, name, role, password_hash, extension, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             SELECT ?, ?, ?, ?, ?, COALESCE(?, (
+                 SELECT CAST(MIN(n) AS TEXT) FROM (
+                     SELECT 1001 AS n
+                     UNION ALL
+                     SELECT CAST(extension AS INTEGER) + 1 FROM users WHERE CAST(extension AS INTEGER) >= 1001
+                 )
+                 WHERE n NOT IN (SELECT CAST(extension AS INTEGER) FROM users WHERE extension <> '')
+             )), ?",
         )
         .bind(&id)
         .bind(&user.email)
@@ -160,7 +170,17 @@ impl Store for SqliteStore {
         .bind(now_ms())
         .execute(&self.pool)
         .await
-        .map_err(write_error(format!("a user with email {:?}", user.email)))?;
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                match (&user.extension, db.message().contains("users.extension")) {
+                    (Some(extension), true) => StoreError::Conflict(format!("a user with extension {extension:?}")),
+                    // The statement found that extension free; a clash is our bug.
+                    (None, true) => backend(e),
+                    (_, false) => StoreError::Conflict(format!("a user with email {:?}", user.email)),
+                }
+            }
+            _ => backend(e),
+        })?;
         self.user(&id)
             .await?
             .ok_or_else(|| StoreError::Backend("the new user vanished".into()))
@@ -211,12 +231,15 @@ impl Store for SqliteStore {
         )
         .bind(update.name)
         .bind(update.role.map(Role::as_str))
-        .bind(update.extension)
+        .bind(&update.extension)
         .bind(update.password_hash)
         .bind(id)
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
+        .map_err(write_error(format!(
+            "a user with extension {:?}",
+            update.extension.as_deref().unwrap_or_default()
+        )))?;
         affected("user", id, result.rows_affected())?;
         self.user(id)
             .await?

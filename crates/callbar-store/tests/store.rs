@@ -8,7 +8,7 @@ fn agent(email: &str) -> NewUser {
         name: "Ada Agent".into(),
         role: Role::Agent,
         password_hash: "$argon2id$fake".into(),
-        extension: "1001".into(),
+        extension: None,
     }
 }
 
@@ -63,6 +63,133 @@ async fn users_sessions_and_cascades() {
         store.delete_user(&user.id).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+#[tokio::test]
+async fn extensions_are_the_lowest_free_from_1001_and_unique() {
+    let store = SqliteStore::in_memory().await.unwrap();
+    let a = store.create_user(agent("a@example.com")).await.unwrap();
+    let chosen = NewUser {
+        extension: Some("1003".into()),
+        ..agent("c@example.com")
+    };
+    store.create_user(chosen).await.unwrap();
+    let b = store.create_user(agent("b@example.com")).await.unwrap();
+    let d = store.create_user(agent("d@example.com")).await.unwrap();
+    let exts = [a.extension, b.extension, d.extension.clone()];
+    assert_eq!(exts, ["1001", "1002", "1004"], "a chosen extension is skipped");
+
+    let clash = NewUser {
+        extension: Some("1002".into()),
+        ..agent("e@example.com")
+    };
+    let e = store.create_user(clash).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Conflict(what) if what.contains("extension \"1002\"")),
+        "{e}"
+    );
+    let change = UserUpdate {
+        extension: Some("1001".into()),
+        ..UserUpdate::default()
+    };
+    let e = store.update_user(&d.id, change).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Conflict(what) if what.contains("extension \"1001\"")),
+        "{e}"
+    );
+
+    store.delete_user(&b.id).await.unwrap();
+    let f = store.create_user(agent("f@example.com")).await.unwrap();
+    assert_eq!(f.extension, "1002", "a freed extension is given again");
+}
+
+/// Creations at once on the file store's several connections: each finds its free
+/// extension inside its own insert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn users_created_at_once_get_distinct_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_user(agent(&format!("a{i}@example.com"))).await })
+        })
+        .collect();
+    let mut extensions = Vec::new();
+    for task in tasks {
+        extensions.push(task.await.unwrap().unwrap().extension);
+    }
+    extensions.sort();
+    let expected: Vec<String> = (1001..=1020).map(|n| n.to_string()).collect();
+    assert_eq!(extensions, expected);
+}
+
+/// A database from before extensions were unique may hold duplicates (users created at
+/// once); the migration renumbers all but the first holder instead of failing.
+#[tokio::test]
+async fn duplicate_extensions_of_older_databases_are_renumbered() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = tempfile::tempdir().unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_organization.sql", "0002_contact_center.sql", "0003_voice.sql"] {
+        std::fs::copy(migrations.join(name), before.path().join(name)).unwrap();
+    }
+    {
+        use sqlx::ConnectOptions;
+        let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("callbar.db"))
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::migrate::Migrator::new(before.path())
+            .await
+            .unwrap()
+            .run(&mut db)
+            .await
+            .unwrap();
+        for (id, ext, at) in [
+            ("a", "1001", 1),
+            ("b", "1001", 2),
+            ("c", "1002", 3),
+            ("d", "1001", 4),
+            ("e", "", 5),
+            ("f", "", 6),
+        ] {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, role, password_hash, extension, created_at)
+                 VALUES (?, ?, 'X', 'agent', 'h', ?, ?)",
+            )
+            .bind(id)
+            .bind(format!("{id}@example.com"))
+            .bind(ext)
+            .bind(at)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let extensions: Vec<(String, String)> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.extension))
+        .collect();
+    let expected = [
+        ("a", "1001"),
+        ("b", "1003"),
+        ("c", "1002"),
+        ("d", "1004"),
+        ("e", ""),
+        ("f", ""),
+    ];
+    assert_eq!(
+        extensions,
+        expected.map(|(id, ext)| (id.to_owned(), ext.to_owned())),
+        "the first holder keeps it; users without one stay without"
+    );
 }
 
 #[tokio::test]

@@ -79,10 +79,7 @@ pub async fn add_user(store: &Arc<dyn Store>, input: UserInput) -> OrgResult<Use
     let email = check_email(&input.email)?;
     let name = check_name(&input.name)?;
     let role = parse_role(&input.role)?;
-    let extension = match input.extension {
-        Some(ext) => check_extension(&ext)?,
-        None => next_extension(store).await?,
-    };
+    let extension = input.extension.as_deref().map(check_extension).transpose()?;
     let password_hash = hash_password(&input.password).await?;
     Ok(store
         .create_user(NewUser {
@@ -93,18 +90,6 @@ pub async fn add_user(store: &Arc<dyn Store>, input: UserInput) -> OrgResult<Use
             extension,
         })
         .await?)
-}
-
-/// The lowest extension from 1001 up that nobody has.
-async fn next_extension(store: &Arc<dyn Store>) -> OrgResult<String> {
-    let taken: Vec<u64> = store
-        .users()
-        .await?
-        .iter()
-        .filter_map(|u| u.extension.parse().ok())
-        .collect();
-    let next = (1001..).find(|n| !taken.contains(n)).unwrap_or(1001);
-    Ok(next.to_string())
 }
 
 /// Changes to a user, as given by an admin.

@@ -375,3 +375,50 @@ async fn the_session_cookie_is_partitioned_and_only_good_for_the_embed_itself() 
     );
     assert_eq!(me("same-origin").await.unwrap().status(), 401, "the session is over");
 }
+
+#[tokio::test]
+async fn an_extension_already_taken_is_a_conflict() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let users = format!("{}/api/v1/users", s.url);
+    let r = s
+        .http
+        .post(&users)
+        .bearer_auth(&admin)
+        .json(&json!({ "email": "x@example.com", "name": "X", "password": "long enough", "extension": "1001" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the demo's Ada has 1001");
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "conflict");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("extension \"1001\""),
+        "{e}"
+    );
+
+    let r = s
+        .http
+        .post(&users)
+        .bearer_auth(&admin)
+        .json(&json!({ "email": "x@example.com", "name": "X", "password": "long enough", "extension": "2001" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let x: Value = r.json().await.unwrap();
+    let r = s
+        .http
+        .patch(format!("{users}/{}", x["id"].as_str().unwrap()))
+        .bearer_auth(&admin)
+        .json(&json!({ "extension": "1002" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "the demo's Grace has 1002");
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("extension \"1002\""),
+        "{e}"
+    );
+}

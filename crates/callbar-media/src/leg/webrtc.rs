@@ -46,6 +46,8 @@ pub(crate) struct WebRtcProto {
     up: bool,
     /// Whether ICE ever completed (a later Disconnected is consent loss).
     ice_up: bool,
+    /// Media was written and not yet drained ([`WebRtcProto::flush`]).
+    written: bool,
     /// Scratch space for PCMA→PCMU transcoding.
     scratch: Vec<u8>,
 }
@@ -158,6 +160,7 @@ impl WebRtcProto {
             last_seq: None,
             up: false,
             ice_up: false,
+            written: false,
             scratch: Vec::new(),
         }
     }
@@ -230,6 +233,7 @@ impl WebRtcProto {
 
     /// Polls str0m until it only has a timeout left, carrying out what it asks.
     fn drain(&mut self, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+        self.written = false;
         loop {
             if !self.rtc.is_alive() {
                 self.deadline = far_future(self.deadline);
@@ -309,7 +313,6 @@ impl WebRtcProto {
         marker: bool,
         frame: &OutFrame<'_>,
         io: &Io<'_>,
-        pending: &mut VecDeque<LegEvent>,
     ) -> bool {
         let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
             return false;
@@ -341,20 +344,12 @@ impl WebRtcProto {
                 false
             }
         };
-        self.drain_after_send(io, pending);
+        self.written = true;
         ok
     }
 
     /// Starts one RFC 4733 event; str0m sends its packets (updates every 20 ms, end × 3).
-    pub(crate) fn send_dtmf(
-        &mut self,
-        now: Instant,
-        ts: u64,
-        event: u8,
-        duration: Duration,
-        io: &Io<'_>,
-        pending: &mut VecDeque<LegEvent>,
-    ) -> bool {
+    pub(crate) fn send_dtmf(&mut self, now: Instant, ts: u64, event: u8, duration: Duration) -> bool {
         let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
             return false;
         };
@@ -373,13 +368,18 @@ impl WebRtcProto {
         if let Err(e) = &result {
             tracing::debug!(error = %e, "telephone-event write failed");
         }
-        self.drain_after_send(io, pending);
+        self.written = true;
         result.is_ok()
     }
 
-    /// A drain after our own write: only transmits and timeouts are expected; events are
-    /// kept for the next regular drain (audio cannot appear here, nothing was received).
-    fn drain_after_send(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
+    /// Transmits what was written since the last drain. Writes are not drained one by one:
+    /// a poll of the call writes, then drains each leg once. Only transmits and timeouts are
+    /// expected here; events are kept for the next regular drain (audio cannot appear,
+    /// nothing was received).
+    pub(crate) fn flush(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
+        if !self.written {
+            return;
+        }
         let mut keep = |e: ProtoEvent<'_>| match e {
             ProtoEvent::Connected => pending.push_back(LegEvent::Connected),
             ProtoEvent::Closed(r) => pending.push_back(LegEvent::Closed(r)),
