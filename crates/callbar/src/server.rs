@@ -168,6 +168,7 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         metrics,
         shutdown: shutdown.clone(),
         config: config.clone(),
+        organization_sync: tokio::sync::Mutex::new(()),
     });
 
     let mut servers = tokio::task::JoinSet::new();

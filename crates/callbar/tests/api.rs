@@ -376,6 +376,73 @@ async fn the_session_cookie_is_partitioned_and_only_good_for_the_embed_itself() 
     assert_eq!(me("same-origin").await.unwrap().status(), 401, "the session is over");
 }
 
+/// The engine's agents serving the "Back Office" queue (every agent, unless their routing
+/// settings say otherwise), as a supervisor's channel sees them.
+async fn back_office_agents(s: &TestServer, token: &str) -> u64 {
+    let mut ch = s.channel(token).await;
+    let stats = ch.until(|op| op["op"] == "queue-stats").await;
+    let q = stats["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["queueName"] == "Back Office")
+        .expect("the demo has a Back Office queue")
+        .clone();
+    ["ready", "notReady", "occupied", "offline"]
+        .iter()
+        .map(|k| q[k].as_u64().unwrap())
+        .sum()
+}
+
+/// Each creation finds a free extension and then brings the engine in step with the store;
+/// done at once, they used to share extensions, and a sync from an older read of the store
+/// could remove an agent a newer one had added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn users_created_at_once_get_distinct_extensions_and_all_route() {
+    const AGENTS: u64 = 20;
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let before = back_office_agents(&s, &admin).await;
+    let users = format!("{}/api/v1/users", s.url);
+    let creations = (0..AGENTS).map(|i| {
+        let (http, users, admin) = (s.http.clone(), users.clone(), admin.clone());
+        tokio::spawn(async move {
+            let body = json!({ "email": format!("a{i}@example.com"), "name": format!("Agent {i}"), "password": "long enough" });
+            http.post(&users).bearer_auth(&admin).json(&body).send().await.unwrap().status()
+        })
+    });
+    for status in futures_util::future::join_all(creations).await {
+        assert_eq!(status.unwrap(), 201);
+    }
+
+    let all = s.get_json("/api/v1/users", &admin).await;
+    let mut extensions: Vec<&str> = all["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["extension"].as_str().unwrap())
+        .collect();
+    extensions.sort();
+    extensions.dedup();
+    assert_eq!(
+        extensions.len() as u64,
+        AGENTS + 3,
+        "the new users and the 3 demo users each have their own extension: {extensions:?}"
+    );
+
+    // The engine's command log (read as the `callbar` subcommands do, beside the server)
+    // shows a removal even when a later sync put the agent back.
+    let store = callbar_store::SqliteStore::open(s.data_dir()).await.unwrap();
+    let log = callbar_store::Store::commands_after(&store, 0).await.unwrap();
+    let removals: Vec<_> = log.iter().filter(|c| c.command.contains("\"removeAgent\"")).collect();
+    assert!(removals.is_empty(), "no agent was removed: {removals:?}");
+    assert_eq!(
+        back_office_agents(&s, &admin).await,
+        before + AGENTS,
+        "every new agent is in routing"
+    );
+}
+
 #[tokio::test]
 async fn an_extension_already_taken_is_a_conflict() {
     let s = TestServer::start().await;

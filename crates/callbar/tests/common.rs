@@ -12,7 +12,7 @@ pub struct TestServer {
     pub running: Running,
     pub url: String,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 pub fn config(dir: &std::path::Path) -> Config {
@@ -62,8 +62,13 @@ impl TestServer {
             running,
             url,
             http: reqwest::Client::new(),
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// The server's data folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> String {

@@ -1,7 +1,9 @@
 //! Routing settings of queues and agents, and the API tokens of back-office systems.
 //!
 //! A change is first tried on the engine (which refuses an invalid configuration, e.g.
-//! skill steps that do not relax) and stored only when it was accepted.
+//! skill steps that do not relax) and stored only when it was accepted. Both happen in turn
+//! with organization syncs (`AppState::organization_sync`): a sync that read the store in
+//! between would put the old settings back in the engine.
 
 use axum::Json;
 use axum::Router;
@@ -45,6 +47,7 @@ async fn change_queue_routing(
     Path(id): Path<String>,
     Body(change): Body<QueueSettings>,
 ) -> Result<Json<Value>, ApiError> {
+    let _in_turn = state.organization_sync.lock().await;
     let mut queue = find_queue(&state, &id).await?;
     let mut change = change;
     if let Some(number) = &change.caller_id {
@@ -92,6 +95,7 @@ async fn change_agent_routing(
     Path(id): Path<String>,
     Body(change): Body<AgentSettings>,
 ) -> Result<Json<Value>, ApiError> {
+    let _in_turn = state.organization_sync.lock().await;
     let mut user = state
         .store
         .user(&id)
@@ -241,7 +245,7 @@ async fn create_entry_point(
             address,
         })
         .await?;
-    state.directory.reload(&state.store).await?;
+    state.directory_changed().await?;
     Ok((StatusCode::CREATED, Json(json!(entry))))
 }
 
@@ -255,6 +259,6 @@ async fn remove_entry_point(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.store.delete_entry_point(&id).await?;
-    state.directory.reload(&state.store).await?;
+    state.directory_changed().await?;
     Ok(StatusCode::NO_CONTENT)
 }
