@@ -8,7 +8,7 @@
 //! an anchor taken from the arrival time of the side's first frame, so network jitter does not
 //! move audio around; a side whose timestamps drift more than 200 ms from its arrival times
 //! (a new source, a sender that paused) is re-anchored. Samples wait in a one-second ring and
-//! are written 100 ms behind real time, enough to absorb jitter.
+//! are written 240 ms behind real time, enough to absorb jitter.
 //!
 //! **Durability.** The WAV header is rewritten (hound's `flush`) every second, so a crash
 //! loses at most about a second and leaves a valid file.
@@ -49,8 +49,14 @@ pub struct RecordingSummary {
 }
 
 const RING: usize = SAMPLE_RATE as usize; // one second
-const DELAY: u64 = 800; // 100 ms
-const REANCHOR: i64 = 1600; // 200 ms
+/// How far behind real time samples are written (240 ms).
+const DELAY: u64 = 1920;
+/// How far a frame's place by timestamp may be from its arrival before the side is
+/// re-anchored (160 ms). It must stay below `DELAY` minus a frame (60 ms at most) and the
+/// call's 20 ms media clock, or a side lagging by between the two would be placed where the
+/// file is already written, and lost.
+const REANCHOR: i64 = 1280;
+const _: () = assert!(REANCHOR as u64 + 480 + 160 <= DELAY);
 
 #[derive(Debug, Clone, Copy)]
 struct Anchor {
@@ -269,6 +275,30 @@ mod tests {
         assert!(left[12400..15900].iter().all(|&v| v == 100));
         assert!(right[12400..15900].iter().all(|&v| v == -200));
         assert!(right[..11900].iter().all(|&v| v == 0));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_sender_whose_timestamps_fall_behind_is_still_recorded() {
+        let dir = std::env::temp_dir().join(format!("callbar-rec-lag-{}", std::process::id()));
+        let path = dir.join("t.wav");
+        let t0 = Instant::now();
+        let mut rec = Recorder::create(&path, t0).unwrap();
+        // A sender that skips a frame's worth of timestamps every 200 ms of wall-clock
+        // (a stalled client that does not burst to catch up): by 2 s it lags by 200 ms.
+        let mut ts = 0u32;
+        for k in 0..100u64 {
+            let now = t0 + Duration::from_millis(k * 20 + 20);
+            rec.put(Channel::Customer, ts, &[100; 160], now);
+            rec.flush(now);
+            ts += if k % 10 == 9 { 0 } else { 160 };
+        }
+        let summary = rec.stop(t0 + Duration::from_secs(2));
+        assert_eq!(summary.error, None);
+        let (left, _) = read(&path);
+        // Re-anchoring may overwrite or skip a frame at a time, never lose the stream.
+        let heard = left.iter().filter(|&&v| v == 100).count();
+        assert!(heard >= 14_000, "{heard} of 16,000 samples recorded");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -190,6 +190,7 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
     let held = ch.until(|op| post_of(op, "zcc-set-hold-response")).await;
     assert_eq!(held["message"]["data"]["holdState"], "held");
     caller.phase("held").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let on_hold = listen(&caller.media, 1.0).await;
     assert!(
         band_energy_ratio(&on_hold, 8000, 1000.0, 20.0) < 0.02,
@@ -206,6 +207,9 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
         .await;
     ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["call"]["muted"] == true)
         .await;
+    // A frame the call forwarded just before the mute (calls forward on a 20 ms media clock)
+    // may still be on its way to the caller's client: let it land before listening.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let muted = listen(&caller.media, 1.0).await;
     let still = listen(&agent, 1.0).await;
     assert!(band_energy_ratio(&muted, 8000, 1000.0, 20.0) < 0.02, "muted");

@@ -370,21 +370,25 @@ async fn take(leg: Leg) -> Result<(LegCore, Vec<LegEvent>), CloseReason> {
 
 impl CallTask {
     async fn run(&mut self) {
-        let sleep = tokio::time::sleep_until(Instant::now().into());
+        let sleep = tokio::time::sleep_until(next_poll(Instant::now()).into());
         tokio::pin!(sleep);
         loop {
             self.after_input(Instant::now());
             if self.bridge.ending {
                 return;
             }
-            sleep.as_mut().reset(next_poll(Instant::now()).into());
+            // Commands first: a mute or hold that arrived takes effect before the next frame
+            // is forwarded.
             tokio::select! {
                 biased;
-                () = &mut sleep => self.poll(Instant::now()),
                 c = self.commands.recv() => match c {
                     Some(c) => self.on_command(c).await,
                     None => self.end(EndReason::Hangup),
                 },
+                () = &mut sleep => {
+                    self.poll(Instant::now());
+                    sleep.as_mut().reset(next_poll(Instant::now()).into());
+                }
             }
         }
     }
