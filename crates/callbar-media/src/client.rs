@@ -287,7 +287,6 @@ impl ClientTask {
         if let Some((event, tone)) = self.dtmf.due(now) {
             self.core.send_dtmf(now, event, tone);
         }
-        self.core.flush();
         let next = at + Duration::from_millis(20);
         self.tick_at = Some(if next + Duration::from_millis(20) < now {
             now + Duration::from_millis(20)

@@ -417,10 +417,6 @@ impl CallTask {
             }
         }
         self.on_timeout(now);
-        self.customer.core.flush();
-        if let Some(agent) = self.agent.as_mut() {
-            agent.core.flush();
-        }
     }
 
     fn customer_datagram(&mut self, n: usize, from: SocketAddr, now: Instant) {

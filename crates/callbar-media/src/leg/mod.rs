@@ -343,22 +343,10 @@ impl LegCore {
             stats: &self.stats,
         };
         let sent = match &mut self.proto {
-            Proto::WebRtc(p) => p.send_audio(now, ts, marker, frame, &io),
+            Proto::WebRtc(p) => p.send_audio(now, ts, marker, frame, &io, &mut self.pending),
             Proto::Rtp(p) => p.send_audio(ts, marker, frame, &io),
         };
         sent.then_some(ts)
-    }
-
-    /// Transmits what [`LegCore::send_audio`] and [`LegCore::send_dtmf`] wrote: call it
-    /// once after a round of sends (plain RTP sends at once and has nothing to do).
-    pub(crate) fn flush(&mut self) {
-        if let Proto::WebRtc(p) = &mut self.proto {
-            let io = Io {
-                socket: &self.socket,
-                stats: &self.stats,
-            };
-            p.flush(&io, &mut self.pending);
-        }
     }
 
     /// Starts one telephone event toward the remote.
@@ -372,7 +360,7 @@ impl LegCore {
             stats: &self.stats,
         };
         let sent = match &mut self.proto {
-            Proto::WebRtc(p) => p.send_dtmf(now, ts, event, duration),
+            Proto::WebRtc(p) => p.send_dtmf(now, ts, event, duration, &io, &mut self.pending),
             Proto::Rtp(p) => p.send_dtmf(now, ts, event, duration, &io),
         };
         if sent {

@@ -46,8 +46,6 @@ pub(crate) struct WebRtcProto {
     up: bool,
     /// Whether ICE ever completed (a later Disconnected is consent loss).
     ice_up: bool,
-    /// Media was written and not yet drained ([`WebRtcProto::flush`]).
-    written: bool,
     /// Scratch space for PCMA→PCMU transcoding.
     scratch: Vec<u8>,
 }
@@ -160,7 +158,6 @@ impl WebRtcProto {
             last_seq: None,
             up: false,
             ice_up: false,
-            written: false,
             scratch: Vec::new(),
         }
     }
@@ -233,7 +230,6 @@ impl WebRtcProto {
 
     /// Polls str0m until it only has a timeout left, carrying out what it asks.
     fn drain(&mut self, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
-        self.written = false;
         loop {
             if !self.rtc.is_alive() {
                 self.deadline = far_future(self.deadline);
@@ -313,6 +309,7 @@ impl WebRtcProto {
         marker: bool,
         frame: &OutFrame<'_>,
         io: &Io<'_>,
+        pending: &mut VecDeque<LegEvent>,
     ) -> bool {
         let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
             return false;
@@ -344,12 +341,20 @@ impl WebRtcProto {
                 false
             }
         };
-        self.written = true;
+        self.drain_after_send(io, pending);
         ok
     }
 
     /// Starts one RFC 4733 event; str0m sends its packets (updates every 20 ms, end × 3).
-    pub(crate) fn send_dtmf(&mut self, now: Instant, ts: u64, event: u8, duration: Duration) -> bool {
+    pub(crate) fn send_dtmf(
+        &mut self,
+        now: Instant,
+        ts: u64,
+        event: u8,
+        duration: Duration,
+        io: &Io<'_>,
+        pending: &mut VecDeque<LegEvent>,
+    ) -> bool {
         let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
             return false;
         };
@@ -368,18 +373,14 @@ impl WebRtcProto {
         if let Err(e) = &result {
             tracing::debug!(error = %e, "telephone-event write failed");
         }
-        self.written = true;
+        self.drain_after_send(io, pending);
         result.is_ok()
     }
 
-    /// Transmits what was written since the last drain. Writes are not drained one by one:
-    /// a poll of the call writes, then drains each leg once. Only transmits and timeouts are
-    /// expected here; events are kept for the next regular drain (audio cannot appear,
-    /// nothing was received).
-    pub(crate) fn flush(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
-        if !self.written {
-            return;
-        }
+    /// A drain after our own write (str0m requires a full drain after every mutation, write
+    /// or input, before the next): only transmits and timeouts are expected; events are
+    /// kept for the next regular drain (audio cannot appear here, nothing was received).
+    fn drain_after_send(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
         let mut keep = |e: ProtoEvent<'_>| match e {
             ProtoEvent::Connected => pending.push_back(LegEvent::Connected),
             ProtoEvent::Closed(r) => pending.push_back(LegEvent::Closed(r)),
