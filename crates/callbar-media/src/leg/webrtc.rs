@@ -59,6 +59,13 @@ impl std::fmt::Debug for WebRtcProto {
     }
 }
 
+/// str0m configured for one PCMU audio stream, trimmed of per-packet work a G.711 call does
+/// not need (measured with `bridge_load`, each about 15–25 % of a call's CPU):
+/// - only the `mid` header extension: no transport-wide congestion control sequence numbers
+///   and feedback, no audio-level or send-time extensions on every packet;
+/// - a send buffer of 4 packets instead of 50: every write is one packet and is drained at
+///   once, and PCMU negotiates no NACK, so nothing is ever resent from it;
+/// - a reordering window of 2 packets and 60 ms, so late audio is not held back.
 fn rtc_config(ice_lite: bool) -> RtcConfig {
     let mut config = RtcConfig::new()
         .set_ice_lite(ice_lite)
@@ -66,6 +73,7 @@ fn rtc_config(ice_lite: bool) -> RtcConfig {
         .enable_pcmu(true, false)
         .clear_extension_map()
         .set_extension(4, Extension::RtpMid)
+        .set_send_buffer_audio(4)
         .set_reordering_size_audio(2)
         .set_reordering_timeout_audio(Some(Duration::from_millis(60)));
     config.codec_config().add_config(
