@@ -5,8 +5,9 @@
 //!
 //! - **One task per call, owning both legs.** A frame received on one leg is written to the
 //!   other leg in the same step: no channel, no second task, no context switch per packet.
-//! - **A media clock instead of a wake-up per packet.** Once a call owns a leg, its socket
-//!   leaves Tokio's reactor ([`LegSocket`](crate::leg::LegSocket)). Every [`POLL`] (20 ms, the
+//! - **A media clock instead of a wake-up per packet.** Once a leg of the call is connected
+//!   (before that its ICE and DTLS are answered at once), its socket leaves Tokio's reactor
+//!   ([`LegSocket`](crate::leg::LegSocket)). Every [`POLL`] (20 ms, the
 //!   packet time, as a PBX's media timer) the task wakes, reads whatever both sockets hold, forwards it, and runs the legs' timers
 //!   (str0m's, the watchdogs) and the 20 ms generator. Every call's clock is on one
 //!   process-wide grid, so Tokio wakes all calls in the same timer turn and their sends go
@@ -85,6 +86,20 @@ impl Slot {
         Slot {
             core,
             buf: vec![0; crate::RECV_BUFFER],
+        }
+    }
+
+    /// Moves a connected leg's socket onto the media clock. Until then (ICE and DTLS in
+    /// progress) the socket stays with the reactor and each datagram is answered at once:
+    /// a handshake paced by a 20 ms clock would add tens of milliseconds to every call's
+    /// set-up.
+    fn settle(&mut self) {
+        if !self.core.is_connected() {
+            return;
+        }
+        if let Err(e) = self.core.socket.make_polled() {
+            // Still awaited, which works, only at a wake-up per datagram.
+            tracing::debug!(leg = %self.core.id, error = %e, "socket stays with the reactor");
         }
     }
 }
@@ -315,7 +330,7 @@ pub(super) async fn run(
     events: mpsc::UnboundedSender<CallEvent>,
 ) {
     let now = Instant::now();
-    let (core, earlier) = match take(customer).await {
+    let (core, earlier) = match customer.into_core().await {
         Ok(taken) => taken,
         Err(reason) => {
             let _ = events.send(CallEvent::CustomerLeft(reason));
@@ -359,13 +374,12 @@ pub(super) async fn run(
     task.run().await;
 }
 
-/// Takes a leg's core from its own task and moves its socket onto the call's clock.
-async fn take(leg: Leg) -> Result<(LegCore, Vec<LegEvent>), CloseReason> {
-    let (core, earlier) = leg.into_core().await?;
-    let core = core
-        .into_polled()
-        .map_err(|e| CloseReason::Failed(format!("socket: {e}")))?;
-    Ok((core, earlier))
+/// The next datagram of a leg whose socket is still awaited (see [`Slot::settle`]).
+async fn recv(slot: &mut Option<Slot>) -> std::io::Result<(usize, SocketAddr)> {
+    match slot {
+        Some(s) => s.core.socket.recv_from(&mut s.buf).await,
+        None => std::future::pending().await,
+    }
 }
 
 impl CallTask {
@@ -385,6 +399,18 @@ impl CallTask {
                     Some(c) => self.on_command(c).await,
                     None => self.end(EndReason::Hangup),
                 },
+                // A leg still connecting answers ICE and DTLS at once (polled sockets never
+                // complete here).
+                r = self.customer.core.socket.recv_from(&mut self.customer.buf) => {
+                    if let Ok((n, from)) = r {
+                        self.customer_datagram(n, from, Instant::now());
+                    }
+                }
+                r = recv(&mut self.agent) => {
+                    if let Ok((n, from)) = r {
+                        self.agent_datagram(n, from, Instant::now());
+                    }
+                }
                 () = &mut sleep => {
                     self.poll(Instant::now());
                     sleep.as_mut().reset(next_poll(Instant::now()).into());
@@ -476,8 +502,13 @@ impl CallTask {
         }
     }
 
-    /// Housekeeping after every input: departures, and whether the clock runs.
+    /// Housekeeping after every input: departures, legs that connected, and whether the
+    /// generator runs.
     fn after_input(&mut self, now: Instant) {
+        self.customer.settle();
+        if let Some(agent) = self.agent.as_mut() {
+            agent.settle();
+        }
         if let Some(reason) = self.bridge.customer_left.take() {
             self.bridge.emit(CallEvent::CustomerLeft(reason));
             self.end(EndReason::CustomerLeft);
@@ -560,7 +591,7 @@ impl CallTask {
         if self.agent.is_some() {
             return Err(MediaError::AgentAttached);
         }
-        let (core, earlier) = take(leg).await.map_err(MediaError::LegClosed)?;
+        let (core, earlier) = leg.into_core().await.map_err(MediaError::LegClosed)?;
         self.agent = Some(Slot::new(core));
         self.bridge.progress = (false, false, false);
         for e in earlier {

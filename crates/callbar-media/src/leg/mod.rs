@@ -202,13 +202,6 @@ impl LegCore {
         }
     }
 
-    /// The same leg with its socket out of Tokio's reactor, for a call that reads it on its
-    /// own clock ([`LegSocket::into_polled`]).
-    pub(crate) fn into_polled(self) -> std::io::Result<LegCore> {
-        let socket = self.socket.into_polled()?;
-        Ok(LegCore { socket, ..self })
-    }
-
     /// Applies a new remote SDP to a plain-RTP leg (see [`rtp::RtpProto::update_remote`]).
     pub(crate) fn update_remote(&mut self, remote: &crate::sdp::RemoteAudio) -> Result<(), MediaError> {
         match &mut self.proto {

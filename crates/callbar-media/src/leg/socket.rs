@@ -1,13 +1,14 @@
 //! A leg's UDP socket: awaited while the leg is on its own, polled once a call owns it.
 //!
-//! A leg on its own (answering ICE and DTLS before it joins a call) and the test client await
-//! their socket through Tokio's reactor, so they react to each datagram at once. A call reads
-//! its legs' sockets on its media clock instead (`call::task`): at handover the socket leaves
-//! the reactor, and a datagram then costs one receive call, with no epoll event and no task
-//! wake-up of its own.
+//! A leg that is still connecting (ICE and DTLS, on its own or already in a call) and the test
+//! client await their socket through Tokio's reactor, so they react to each datagram at once.
+//! A call reads its connected legs' sockets on its media clock instead (`call::task`): the
+//! socket leaves the reactor, and a datagram then costs one receive call, with no epoll event
+//! and no task wake-up of its own.
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 
 pub(crate) enum LegSocket {
     /// Registered with Tokio's reactor.
@@ -42,11 +43,14 @@ impl LegSocket {
         }
     }
 
-    /// The same socket, out of the reactor (it stays non-blocking).
-    pub(crate) fn into_polled(self) -> io::Result<LegSocket> {
-        match self {
-            LegSocket::Awaited(s) => Ok(LegSocket::Polled(s.into_std()?)),
-            polled @ LegSocket::Polled(_) => Ok(polled),
+    /// Takes the socket out of the reactor (it stays non-blocking); a no-op if it already is.
+    /// The file descriptor is duplicated first, so the socket (and its port) never closes.
+    pub(crate) fn make_polled(&mut self) -> io::Result<()> {
+        if let LegSocket::Awaited(s) = self {
+            let fd = s.as_fd().try_clone_to_owned()?;
+            // Dropping the awaited socket deregisters it and closes the original descriptor.
+            *self = LegSocket::Polled(std::net::UdpSocket::from(fd));
         }
+        Ok(())
     }
 }
