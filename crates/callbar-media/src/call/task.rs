@@ -5,17 +5,17 @@
 //!
 //! - **One task per call, owning both legs.** A frame received on one leg is written to the
 //!   other leg in the same step: no channel, no second task, no context switch per packet.
-//! - **A media clock instead of a wake-up per packet.** Once a leg of the call is connected
-//!   (before that its ICE and DTLS are answered at once), its socket leaves Tokio's reactor
-//!   ([`LegSocket`](crate::leg::LegSocket)). Every [`POLL`] (20 ms, the
-//!   packet time, as a PBX's media timer) the task wakes, reads whatever both sockets hold, forwards it, and runs the legs' timers
-//!   (str0m's, the watchdogs) and the 20 ms generator. Every call's clock is on one
-//!   process-wide grid, so Tokio wakes all calls in the same timer turn and their sends go
-//!   out back to back. Per 20 ms audio frame a call costs a wake-up and a receive per leg
-//!   instead of a reactor event, a wake-up and two receives per packet (half the CPU per
-//!   call of forwarding on arrival, measured; a 10 ms clock costs 10 % more than 20 ms). The
-//!   price is a forwarding delay of at most 20 ms (10 ms on average), which the receiver's
-//!   jitter buffer absorbs and a phone call does not notice.
+//! - **A media clock instead of a wake-up per packet.** Once the call is bridged (before
+//!   that, ICE, DTLS and the first frames are handled as they arrive, so set-up is not
+//!   slowed), its legs' sockets leave Tokio's reactor ([`LegSocket`](crate::leg::LegSocket)).
+//!   Every [`POLL`] (20 ms, the packet time, like a PBX's media timer) the task wakes, reads
+//!   whatever both sockets hold, forwards it, and runs the legs' timers (str0m's, the
+//!   watchdogs) and the generator. Every call's clock is on one process-wide grid, so Tokio
+//!   wakes all calls in the same timer turn and their sends go out back to back. Per 20 ms
+//!   audio frame a call costs a wake-up and a receive per leg instead of a reactor event, a
+//!   wake-up and two receives per packet: about half the CPU per call of forwarding on
+//!   arrival (measured; a 10 ms clock cost 10 % more than 20 ms). The price is a forwarding
+//!   delay of at most 20 ms (10 ms on average), which the receiver's jitter buffer absorbs.
 //! - **Forwarding without re-clocking.** Bridged audio is sent as it is read, never
 //!   buffered; [`OutClock`](crate::leg::timeline) keeps each leg's outgoing timestamps
 //!   continuous across sources.
@@ -89,10 +89,10 @@ impl Slot {
         }
     }
 
-    /// Moves a connected leg's socket onto the media clock. Until then (ICE and DTLS in
-    /// progress) the socket stays with the reactor and each datagram is answered at once:
-    /// a handshake paced by a 20 ms clock would add tens of milliseconds to every call's
-    /// set-up.
+    /// Moves the leg's socket onto the media clock, once the call is bridged (audio has
+    /// flowed both ways). Until then the socket stays with the reactor and each datagram is
+    /// handled at once: ICE and DTLS, or the first frames that complete accept-to-audio,
+    /// paced by a 20 ms clock would add tens of milliseconds to every call's set-up.
     fn settle(&mut self) {
         if !self.core.is_connected() {
             return;
@@ -505,9 +505,11 @@ impl CallTask {
     /// Housekeeping after every input: departures, legs that connected, and whether the
     /// generator runs.
     fn after_input(&mut self, now: Instant) {
-        self.customer.settle();
-        if let Some(agent) = self.agent.as_mut() {
-            agent.settle();
+        if self.bridge.progress.2 {
+            self.customer.settle();
+            if let Some(agent) = self.agent.as_mut() {
+                agent.settle();
+            }
         }
         if let Some(reason) = self.bridge.customer_left.take() {
             self.bridge.emit(CallEvent::CustomerLeft(reason));
