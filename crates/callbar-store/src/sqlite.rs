@@ -357,20 +357,18 @@ impl Store for SqliteStore {
     }
 
     async fn add_status_reason(&self, name: &str) -> Result<StatusReason> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(CAST(code AS INTEGER)), 19) + 1 FROM status_reasons")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let code = next.to_string();
-        sqlx::query("INSERT INTO status_reasons (code, name, created_at) VALUES (?, ?, ?)")
-            .bind(&code)
-            .bind(name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error(format!("not-ready reason {name:?}")))?;
-        tx.commit().await.map_err(backend)?;
+        // The next code is chosen inside the INSERT, so two reasons added at once cannot
+        // both take it (as for user extensions).
+        let code: String = sqlx::query_scalar(
+            "INSERT INTO status_reasons (code, name, created_at)
+             SELECT CAST(COALESCE(MAX(CAST(code AS INTEGER)), 19) + 1 AS TEXT), ?, ? FROM status_reasons
+             RETURNING code",
+        )
+        .bind(name)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(write_error(format!("not-ready reason {name:?}")))?;
         Ok(StatusReason {
             code,
             name: name.to_owned(),

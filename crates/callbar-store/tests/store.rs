@@ -207,6 +207,24 @@ async fn reasons_get_codes_from_20() {
 }
 
 #[tokio::test]
+async fn reasons_added_at_once_get_distinct_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.add_status_reason(&format!("Reason {i}")).await })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for task in tasks {
+        codes.push(task.await.unwrap().unwrap().code.parse::<u32>().unwrap());
+    }
+    codes.sort_unstable();
+    assert_eq!(codes, (20..30).collect::<Vec<u32>>());
+}
+
+#[tokio::test]
 async fn domains_queues_dispositions() {
     let store = SqliteStore::in_memory().await.unwrap();
     store.add_domain("https://crm.example.com").await.unwrap();
