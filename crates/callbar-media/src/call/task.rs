@@ -63,6 +63,7 @@ fn next_poll(now: Instant) -> Instant {
     let next = (now.saturating_duration_since(epoch).as_nanos() / step + 1) * step;
     epoch + Duration::from_nanos(u64::try_from(next).unwrap_or(u64::MAX))
 }
+
 /// The longest frame handled (60 ms).
 const MAX_FRAME: usize = 480;
 const SILENCE_PCMU: [u8; MAX_FRAME] = [Codec::Pcmu.silence(); MAX_FRAME];
@@ -399,8 +400,8 @@ impl CallTask {
                     Some(c) => self.on_command(c).await,
                     None => self.end(EndReason::Hangup),
                 },
-                // A leg still connecting answers ICE and DTLS at once (polled sockets never
-                // complete here).
+                // Until the call is bridged, a leg's datagrams (ICE, DTLS, the first frames)
+                // are handled as they arrive; once on the clock, these never complete.
                 r = self.customer.core.socket.recv_from(&mut self.customer.buf) => {
                     if let Ok((n, from)) = r {
                         self.customer_datagram(n, from, Instant::now());
