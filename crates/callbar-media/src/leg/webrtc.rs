@@ -349,7 +349,7 @@ impl WebRtcProto {
                 false
             }
         };
-        self.drain_after_send(now, io, pending);
+        self.drain_after_send(io, pending);
         ok
     }
 
@@ -381,30 +381,20 @@ impl WebRtcProto {
         if let Err(e) = &result {
             tracing::debug!(error = %e, "telephone-event write failed");
         }
-        self.drain_after_send(now, io, pending);
+        self.drain_after_send(io, pending);
         result.is_ok()
     }
 
     /// A drain after our own write (str0m requires a full drain after every mutation, write
     /// or input, before the next): only transmits and timeouts are expected; events are
     /// kept for the next regular drain (audio cannot appear here, nothing was received).
-    ///
-    /// str0m packetizes a written frame only on its next timeout, which the write sets to
-    /// "already due": that timeout is run here at once, or the frame would wait for the
-    /// call's next poll (20 ms).
-    fn drain_after_send(&mut self, now: Instant, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
+    fn drain_after_send(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
         let mut keep = |e: ProtoEvent<'_>| match e {
             ProtoEvent::Connected => pending.push_back(LegEvent::Connected),
             ProtoEvent::Closed(r) => pending.push_back(LegEvent::Closed(r)),
             ProtoEvent::Audio(_) | ProtoEvent::Tele(..) => {}
         };
         self.drain(io, &mut keep);
-        if self.deadline <= now {
-            match self.rtc.handle_input(Input::Timeout(now)) {
-                Ok(()) => self.drain(io, &mut keep),
-                Err(e) => keep(ProtoEvent::Closed(CloseReason::Failed(e.to_string()))),
-            }
-        }
     }
 
     /// Starts str0m's close (RTCP BYE, DTLS close_notify) and sends what it produces.
