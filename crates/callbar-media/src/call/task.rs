@@ -303,9 +303,16 @@ impl Bridge {
     }
 }
 
-fn log_receive_error(leg: &LegCore, e: &std::io::Error) {
-    if e.kind() != std::io::ErrorKind::WouldBlock {
-        tracing::debug!(leg = %leg.id, error = %e, "udp receive error");
+/// The next datagram queued on a leg's socket, read into its buffer.
+fn next_datagram(slot: &mut Slot) -> Option<(usize, SocketAddr)> {
+    match slot.core.socket.try_recv_from(&mut slot.buf) {
+        Ok(received) => Some(received),
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::WouldBlock {
+                tracing::debug!(leg = %slot.core.id, error = %e, "udp receive error");
+            }
+            None
+        }
     }
 }
 
@@ -423,25 +430,16 @@ impl CallTask {
     /// One step of the media clock: what both legs received, then the timers.
     fn poll(&mut self, now: Instant) {
         for _ in 0..MAX_READS {
-            match self.customer.core.socket.try_recv_from(&mut self.customer.buf) {
-                Ok((n, from)) => self.customer_datagram(n, from, now),
-                Err(e) => {
-                    log_receive_error(&self.customer.core, &e);
-                    break;
-                }
-            }
-        }
-        for _ in 0..MAX_READS {
-            let Some(agent) = self.agent.as_mut() else {
+            let Some((n, from)) = next_datagram(&mut self.customer) else {
                 break;
             };
-            match agent.core.socket.try_recv_from(&mut agent.buf) {
-                Ok((n, from)) => self.agent_datagram(n, from, now),
-                Err(e) => {
-                    log_receive_error(&agent.core, &e);
-                    break;
-                }
-            }
+            self.customer_datagram(n, from, now);
+        }
+        for _ in 0..MAX_READS {
+            let Some((n, from)) = self.agent.as_mut().and_then(next_datagram) else {
+                break;
+            };
+            self.agent_datagram(n, from, now);
         }
         self.on_timeout(now);
     }
