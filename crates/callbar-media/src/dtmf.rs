@@ -7,6 +7,10 @@
 //! retransmissions are ignored. If every end packet is lost, the event is reported when the
 //! next one starts.
 //!
+//! [`EventPackets`] is one outgoing event on the wire, the same for an RTP leg and a WebRTC
+//! leg: the first packet with the marker bit, an update every 20 ms with the growing
+//! duration, and the end packet three times 20 ms apart (RFC 4733 §2.5.1).
+//!
 //! [`DtmfSender`] is the outgoing queue: digits go out one at a time, each `tone` long with
 //! `gap` between them (100 ms and 70 ms by default, as browsers' `insertDTMF`), so a string
 //! of digits arrives in order. Event names follow RFC 4733 §3.2: `0`–`9`, `*`, `#`, `A`–`D`.
@@ -162,9 +166,105 @@ impl DtmfSender {
     }
 }
 
+/// The packets of one outgoing event, each due 20 ms after the one before.
+#[derive(Debug)]
+pub(crate) struct EventPackets {
+    event: u8,
+    timestamp: u32,
+    /// The event's length and how much of it was sent, in 8 kHz timestamp units.
+    total: u16,
+    elapsed: u16,
+    next_at: Instant,
+    first: bool,
+    ends_left: u8,
+}
+
+/// One packet of an event: the marker bit, the RTP timestamp (the event's start) and the
+/// 4-byte payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventPacket {
+    pub(crate) marker: bool,
+    pub(crate) timestamp: u32,
+    pub(crate) payload: [u8; 4],
+}
+
+impl EventPackets {
+    /// An event starting now at RTP time `timestamp`, lasting `duration`.
+    pub(crate) fn new(event: u8, timestamp: u32, duration: Duration, now: Instant) -> EventPackets {
+        let total = (duration.as_millis() * 8).min(u128::from(u16::MAX)) as u16;
+        EventPackets {
+            event,
+            timestamp,
+            total,
+            elapsed: 160.min(total),
+            next_at: now,
+            first: true,
+            ends_left: 3,
+        }
+    }
+
+    /// When the next packet is due; `None` once the last end packet was sent.
+    pub(crate) fn next_at(&self) -> Option<Instant> {
+        (self.ends_left > 0).then_some(self.next_at)
+    }
+
+    /// The next packet, if it is due at `now`.
+    pub(crate) fn due(&mut self, now: Instant) -> Option<EventPacket> {
+        if self.ends_left == 0 || now < self.next_at {
+            return None;
+        }
+        let end = self.elapsed >= self.total;
+        let payload = crate::rtp::EventPayload {
+            event: self.event,
+            end,
+            volume: 10,
+            duration: self.elapsed,
+        };
+        let packet = EventPacket {
+            marker: self.first,
+            timestamp: self.timestamp,
+            payload: payload.to_bytes(),
+        };
+        self.first = false;
+        if end {
+            self.ends_left -= 1;
+        } else {
+            self.elapsed = self.elapsed.saturating_add(160).min(self.total);
+        }
+        self.next_at += Duration::from_millis(20);
+        Some(packet)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_is_a_marked_start_updates_and_three_ends() {
+        let t0 = Instant::now();
+        let mut packets = EventPackets::new(5, 1234, Duration::from_millis(60), t0);
+        let mut sent = Vec::new();
+        for k in 0..10u32 {
+            let now = t0 + Duration::from_millis(u64::from(k) * 20);
+            while let Some(p) = packets.due(now) {
+                let e = crate::rtp::EventPayload::parse(&p.payload).unwrap();
+                sent.push((p.marker, p.timestamp, e.event, e.end, e.duration));
+            }
+        }
+        assert_eq!(
+            sent,
+            vec![
+                (true, 1234, 5, false, 160),
+                (false, 1234, 5, false, 320),
+                (false, 1234, 5, true, 480),
+                (false, 1234, 5, true, 480),
+                (false, 1234, 5, true, 480),
+            ]
+        );
+        assert_eq!(packets.next_at(), None);
+        assert_eq!(packets.due(t0 + Duration::from_secs(1)), None);
+    }
 
     #[test]
     fn digits_and_events_map_both_ways() {

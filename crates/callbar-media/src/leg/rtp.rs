@@ -11,8 +11,7 @@
 //! - **Sending.** Header and payload are written into a stack buffer and sent with
 //!   `try_send_to`: no allocation per packet. Sequence number, timestamp base and SSRC start
 //!   random (RFC 3550 §5.1).
-//! - **DTMF out.** An event's packets: the first with the marker bit, an update every 20 ms
-//!   with the growing duration, and the end packet three times 20 ms apart (RFC 4733 §2.5.1).
+//! - **DTMF out.** An event's packets as [`EventPackets`] schedules them, with our header.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -20,6 +19,7 @@ use std::time::{Duration, Instant};
 use super::stats::StatsCell;
 use super::{InFrame, Io, OutFrame, ProtoEvent, far_future, random_u64};
 use crate::Codec;
+use crate::dtmf::EventPackets;
 use crate::rtp::{EventPayload, HEADER_LEN, RtpHeader, parse_packet, write_packet};
 use crate::sdp::RemoteAudio;
 
@@ -38,19 +38,9 @@ pub(crate) struct RtpProto {
     seq: u16,
     ts_base: u32,
     last_in: Option<(u32, u16)>,
-    dtmf: Option<DtmfOut>,
+    dtmf: Option<EventPackets>,
     /// Whether `Connected` was reported.
     announced: bool,
-}
-
-struct DtmfOut {
-    event: u8,
-    timestamp: u32,
-    total: u16,
-    elapsed: u16,
-    next_at: Instant,
-    first: bool,
-    ends_left: u8,
 }
 
 impl RtpProto {
@@ -107,7 +97,10 @@ impl RtpProto {
         if !self.announced && self.remote.is_some() {
             return now;
         }
-        self.dtmf.as_ref().map_or_else(|| far_future(now), |d| d.next_at)
+        self.dtmf
+            .as_ref()
+            .and_then(EventPackets::next_at)
+            .unwrap_or_else(|| far_future(now))
     }
 
     pub(crate) fn on_datagram(
@@ -216,16 +209,8 @@ impl RtpProto {
         if self.tele_pt.is_none() || self.remote.is_none() || !self.remote_receives {
             return false;
         }
-        let total = (duration.as_millis() * 8).min(u128::from(u16::MAX)) as u16;
-        self.dtmf = Some(DtmfOut {
-            event,
-            timestamp: self.ts_base.wrapping_add(ts as u32),
-            total,
-            elapsed: 160.min(total),
-            next_at: now,
-            first: true,
-            ends_left: 3,
-        });
+        let start = self.ts_base.wrapping_add(ts as u32);
+        self.dtmf = Some(EventPackets::new(event, start, duration, now));
         self.send_dtmf_packets(now, io);
         true
     }
@@ -235,43 +220,24 @@ impl RtpProto {
             self.dtmf = None;
             return;
         };
-        while let Some(d) = self.dtmf.as_mut() {
-            if now < d.next_at {
-                return;
-            }
-            let end = d.elapsed >= d.total;
-            let payload = EventPayload {
-                event: d.event,
-                end,
-                volume: 10,
-                duration: d.elapsed,
-            };
+        let Some(mut d) = self.dtmf.take() else {
+            return;
+        };
+        while let Some(p) = d.due(now) {
             let header = RtpHeader {
-                marker: d.first,
+                marker: p.marker,
                 payload_type: pt,
-                sequence: 0,
-                timestamp: d.timestamp,
+                sequence: self.next_seq(),
+                timestamp: p.timestamp,
                 ssrc: self.ssrc,
             };
-            d.first = false;
-            if end {
-                d.ends_left -= 1;
-            } else {
-                d.elapsed = d.elapsed.saturating_add(160).min(d.total);
-            }
-            d.next_at += Duration::from_millis(20);
-            let done = end && d.ends_left == 0;
-            let header = RtpHeader {
-                sequence: self.next_seq(),
-                ..header
-            };
             let mut packet = [0u8; HEADER_LEN + 4];
-            if let Some(n) = write_packet(&header, &payload.to_bytes(), &mut packet) {
+            if let Some(n) = write_packet(&header, &p.payload, &mut packet) {
                 io.send(&packet[..n], remote);
             }
-            if done {
-                self.dtmf = None;
-            }
+        }
+        if d.next_at().is_some() {
+            self.dtmf = Some(d);
         }
     }
 }

@@ -10,9 +10,12 @@
 //!   only after `Event::Connected` (DTLS done), earlier writes are dropped.
 //! - Every mutation of the `Rtc` is followed by a full drain of `poll_output` (str0m's
 //!   single-mutation invariant); transmits go straight to the socket.
-//! - The audio reordering window is 2 packets / 60 ms instead of str0m's 15 / 1 s: a bridge
-//!   forwards, and the far end's jitter buffer reorders; holding frames back for a lost packet
-//!   would add up to 300 ms of delay.
+//! - str0m runs in RTP mode: it does ICE, DTLS, SRTP and RTCP, and hands us each RTP packet
+//!   as it arrives; we write whole RTP packets (our sequence numbers, the bridge's
+//!   timestamps). G.711 needs no packetizer, and a bridge forwards rather than reorders (the
+//!   far end's jitter buffer does that), so str0m's sample layer (depacketizing, reordering,
+//!   packetizing) would only cost CPU and hold late frames back. DTMF goes out as RFC 4733
+//!   packets from [`EventPackets`], the same schedule as toward a trunk.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -20,14 +23,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::format::{Codec as RtcCodec, CodecExtra, FormatParams};
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid, Pt, TelephoneEvent};
+use str0m::format::{Codec as RtcCodec, FormatParams};
+use str0m::media::{Direction, Frequency, MediaKind, Mid, Pt};
 use str0m::net::{Protocol, Receive};
-use str0m::rtp::Extension;
+use str0m::rtp::{Extension, RtpPacket, RtpWrite};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcConfig};
 
 use super::stats::StatsCell;
-use super::{CloseReason, InFrame, Io, LegEvent, OutFrame, ProtoEvent, far_future};
+use super::{CloseReason, InFrame, Io, LegEvent, OutFrame, ProtoEvent, far_future, random_u64};
+use crate::dtmf::EventPackets;
+use crate::rtp::EventPayload;
 use crate::{Codec, MediaError};
 
 /// The telephone-event payload type we configure (str0m answers with the offerer's).
@@ -38,6 +43,8 @@ pub(crate) struct WebRtcProto {
     rtc: Rtc,
     mid: Option<Mid>,
     pcmu: Option<Pt>,
+    /// The negotiated telephone-event payload type, if any.
+    tele: Option<Pt>,
     /// Our candidate address: the destination str0m expects on received datagrams.
     local: SocketAddr,
     deadline: Instant,
@@ -48,6 +55,13 @@ pub(crate) struct WebRtcProto {
     ice_up: bool,
     /// Scratch space for PCMA→PCMU transcoding.
     scratch: Vec<u8>,
+    /// The extended sequence number of the last packet written (starts random below 2^15,
+    /// so the SRTP rollover counter starts at 0 as the receiver assumes).
+    seq_out: u64,
+    /// Added to the bridge's timestamps (a random start, RFC 3550 §5.1).
+    ts_base: u32,
+    /// The telephone event being sent.
+    dtmf: Option<EventPackets>,
 }
 
 impl std::fmt::Debug for WebRtcProto {
@@ -60,12 +74,13 @@ impl std::fmt::Debug for WebRtcProto {
 }
 
 /// str0m configured for one PCMU audio stream, trimmed of per-packet work a G.711 call does
-/// not need (measured with `bridge_load`, each about 15–25 % of a call's CPU):
+/// not need (measured with `bridge_load`, each about 15–25 % of a call's CPU, RTP mode about
+/// 8 %):
 /// - only the `mid` header extension: no transport-wide congestion control sequence numbers
 ///   and feedback, no audio-level or send-time extensions on every packet;
 /// - a send buffer of 4 packets instead of 50: every write is one packet and is drained at
 ///   once, and PCMU negotiates no NACK, so nothing is ever resent from it;
-/// - a reordering window of 2 packets and 60 ms, so late audio is not held back.
+/// - RTP mode: no sample layer (see the module docs).
 fn rtc_config(ice_lite: bool) -> RtcConfig {
     let mut config = RtcConfig::new()
         .set_ice_lite(ice_lite)
@@ -74,8 +89,7 @@ fn rtc_config(ice_lite: bool) -> RtcConfig {
         .clear_extension_map()
         .set_extension(4, Extension::RtpMid)
         .set_send_buffer_audio(4)
-        .set_reordering_size_audio(2)
-        .set_reordering_timeout_audio(Some(Duration::from_millis(60)));
+        .set_rtp_mode(true);
     config.codec_config().add_config(
         TELE_PT.into(),
         None,
@@ -116,7 +130,7 @@ impl WebRtcProto {
             .filter(|&mid| proto.rtc.media(mid).is_some())
             .ok_or_else(|| MediaError::BadOffer("no audio media with a mid in the offer".into()))?;
         proto.mid = Some(mid);
-        proto.pcmu = pcmu_pt(&mut proto.rtc, mid);
+        proto.negotiated(mid);
         if proto.pcmu.is_none() {
             return Err(MediaError::NoPcmu);
         }
@@ -149,7 +163,7 @@ impl WebRtcProto {
             .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
         self.drain_setup(Instant::now())?;
         let mid = self.mid.expect("set by offer");
-        self.pcmu = pcmu_pt(&mut self.rtc, mid);
+        self.negotiated(mid);
         if self.pcmu.is_none() {
             return Err(MediaError::NoPcmu);
         }
@@ -161,13 +175,38 @@ impl WebRtcProto {
             rtc,
             mid: None,
             pcmu: None,
+            tele: None,
             local,
             deadline: now,
             last_seq: None,
             up: false,
             ice_up: false,
             scratch: Vec::new(),
+            seq_out: random_u64() & 0x7FFF,
+            ts_base: random_u64() as u32,
+            dtmf: None,
         }
+    }
+
+    /// Reads the payload types negotiated for `mid`: PCMU and telephone-event/8000.
+    fn negotiated(&mut self, mid: Mid) {
+        let Some(media) = self.rtc.media(mid) else {
+            return;
+        };
+        let remote = media.remote_pts();
+        let find = |codec: RtcCodec| {
+            self.rtc
+                .codec_config()
+                .params()
+                .iter()
+                .find(|p| {
+                    p.spec().codec == codec && p.spec().clock_rate == Frequency::EIGHT_KHZ && remote.contains(&p.pt())
+                })
+                .map(|p| p.pt())
+        };
+        let (pcmu, tele) = (find(RtcCodec::PCMU), find(RtcCodec::Tele));
+        self.pcmu = pcmu;
+        self.tele = tele;
     }
 
     /// Drains after negotiation, before any socket exists (nothing is sent yet).
@@ -187,8 +226,12 @@ impl WebRtcProto {
         }
     }
 
+    /// When str0m's timer or the next DTMF packet is due.
     pub(crate) fn deadline(&self) -> Instant {
-        self.deadline
+        match self.dtmf.as_ref().and_then(EventPackets::next_at) {
+            Some(at) => at.min(self.deadline),
+            None => self.deadline,
+        }
     }
 
     pub(crate) fn on_datagram(
@@ -226,6 +269,7 @@ impl WebRtcProto {
     }
 
     pub(crate) fn on_timeout(&mut self, now: Instant, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+        self.send_dtmf_packets(now, io, emit);
         if now < self.deadline {
             return;
         }
@@ -280,33 +324,54 @@ impl WebRtcProto {
             Event::MediaAdded(m) if m.kind == MediaKind::Audio => {
                 self.mid.get_or_insert(m.mid);
             }
-            Event::MediaData(d) => {
-                stats.received(d.network_time, d.data.len());
-                let (first, last) = (**d.seq_range.start(), **d.seq_range.end());
-                if let Some(prev) = self.last_seq
-                    && first > prev + 1
-                    && first - prev < 1000
-                {
-                    StatsCell::add(&stats.lost, first - prev - 1);
-                }
-                self.last_seq = Some(self.last_seq.map_or(last, |p| p.max(last)));
-                if let CodecExtra::Tele(t) = d.codec_extra {
-                    let ms = t.duration.as_millis().min(u128::from(u32::MAX)) as u32;
-                    emit(ProtoEvent::Tele(d.time.numer(), t.event, t.end, ms));
-                } else if d.params.spec().codec == RtcCodec::PCMU {
-                    emit(ProtoEvent::Audio(InFrame {
-                        codec: Codec::Pcmu,
-                        payload: &d.data,
-                        shared: Some(&d.data),
-                        timestamp: d.time.numer() as u32,
-                    }));
-                } else {
-                    StatsCell::add(&stats.rejected, 1);
-                }
-            }
+            Event::RtpPacket(p) => self.on_rtp(&p, stats, emit),
             Event::Closed => emit(ProtoEvent::Closed(CloseReason::Remote)),
             _ => {}
         }
+    }
+
+    fn on_rtp(&mut self, p: &RtpPacket, stats: &StatsCell, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+        let pt = Some(p.header.payload_type);
+        let tele = pt == self.tele;
+        if pt != self.pcmu && !tele {
+            StatsCell::add(&stats.rejected, 1);
+            return;
+        }
+        stats.received(p.timestamp, p.payload.len());
+        let seq = *p.seq_no;
+        if let Some(prev) = self.last_seq
+            && seq > prev + 1
+            && seq - prev < 1000
+        {
+            StatsCell::add(&stats.lost, seq - prev - 1);
+        }
+        self.last_seq = Some(self.last_seq.map_or(seq, |prev| prev.max(seq)));
+        if !tele {
+            emit(ProtoEvent::Audio(InFrame {
+                codec: Codec::Pcmu,
+                payload: &p.payload,
+                shared: Some(&p.payload),
+                timestamp: p.header.timestamp,
+            }));
+        } else if let Some(e) = EventPayload::parse(&p.payload) {
+            let ms = u32::from(e.duration) / 8;
+            emit(ProtoEvent::Tele(u64::from(p.header.timestamp), e.event, e.end, ms));
+        }
+    }
+
+    /// Writes one RTP packet; str0m encrypts it and hands it back at the next drain.
+    fn write(&mut self, pt: Pt, ts: u32, marker: bool, now: Instant, payload: Arc<[u8]>) -> bool {
+        let Some(mid) = self.mid else {
+            return false;
+        };
+        let mut api = self.rtc.direct_api();
+        let Some(stream) = api.stream_tx_by_mid(mid, None) else {
+            return false;
+        };
+        self.seq_out += 1;
+        let ts = ts.wrapping_add(self.ts_base);
+        stream.write_rtp(RtpWrite::new(pt, self.seq_out.into(), ts, now, payload).marker(marker));
+        true
     }
 
     /// Sends a frame (transcoding PCMA to PCMU if needed); false if it could not be sent.
@@ -319,7 +384,7 @@ impl WebRtcProto {
         io: &Io<'_>,
         pending: &mut VecDeque<LegEvent>,
     ) -> bool {
-        let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
+        let (Some(pt), true) = (self.pcmu, self.up) else {
             return false;
         };
         let data: Arc<[u8]> = match (frame.codec, frame.shared) {
@@ -333,27 +398,16 @@ impl WebRtcProto {
             }
         };
         let len = data.len();
-        let Some(writer) = self.rtc.writer(mid) else {
+        if !self.write(pt, ts as u32, marker, now, data) {
             return false;
-        };
-        let result = writer
-            .start_of_talkspurt(marker)
-            .write(pt, now, MediaTime::new(ts, Frequency::EIGHT_KHZ), data);
-        let ok = match result {
-            Ok(()) => {
-                io.stats.sent(len);
-                true
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "webrtc write failed");
-                false
-            }
-        };
+        }
+        io.stats.sent(len);
         self.drain_after_send(io, pending);
-        ok
+        true
     }
 
-    /// Starts one RFC 4733 event; str0m sends its packets (updates every 20 ms, end × 3).
+    /// Starts one RFC 4733 event (its first packet goes out now); false if telephone-event
+    /// was not negotiated or the leg is not up.
     pub(crate) fn send_dtmf(
         &mut self,
         now: Instant,
@@ -363,38 +417,37 @@ impl WebRtcProto {
         io: &Io<'_>,
         pending: &mut VecDeque<LegEvent>,
     ) -> bool {
-        let (Some(mid), Some(pt), true) = (self.mid, self.pcmu, self.up) else {
+        if self.tele.is_none() || !self.up {
             return false;
-        };
-        let Some(writer) = self.rtc.writer(mid) else {
-            return false;
-        };
-        let tele = TelephoneEvent {
-            event,
-            end: true,
-            volume: 10,
-            duration,
-        };
-        let result = writer
-            .telephone_event(tele)
-            .write(pt, now, MediaTime::new(ts, Frequency::EIGHT_KHZ), Vec::new());
-        if let Err(e) = &result {
-            tracing::debug!(error = %e, "telephone-event write failed");
         }
-        self.drain_after_send(io, pending);
-        result.is_ok()
+        self.dtmf = Some(EventPackets::new(event, ts as u32, duration, now));
+        let mut keep = keep_in(pending);
+        self.send_dtmf_packets(now, io, &mut keep);
+        true
+    }
+
+    /// Writes the DTMF packets that are due.
+    fn send_dtmf_packets(&mut self, now: Instant, io: &Io<'_>, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+        let (Some(mut d), Some(pt)) = (self.dtmf.take(), self.tele) else {
+            return;
+        };
+        let mut wrote = false;
+        while let Some(p) = d.due(now) {
+            wrote |= self.write(pt, p.timestamp, p.marker, now, Arc::from(&p.payload[..]));
+        }
+        if d.next_at().is_some() {
+            self.dtmf = Some(d);
+        }
+        if wrote {
+            self.drain(io, emit);
+        }
     }
 
     /// A drain after our own write (str0m requires a full drain after every mutation, write
     /// or input, before the next): only transmits and timeouts are expected; events are
     /// kept for the next regular drain (audio cannot appear here, nothing was received).
     fn drain_after_send(&mut self, io: &Io<'_>, pending: &mut VecDeque<LegEvent>) {
-        let mut keep = |e: ProtoEvent<'_>| match e {
-            ProtoEvent::Connected => pending.push_back(LegEvent::Connected),
-            ProtoEvent::Closed(r) => pending.push_back(LegEvent::Closed(r)),
-            ProtoEvent::Audio(_) | ProtoEvent::Tele(..) => {}
-        };
-        self.drain(io, &mut keep);
+        self.drain(io, &mut keep_in(pending));
     }
 
     /// Starts str0m's close (RTCP BYE, DTLS close_notify) and sends what it produces.
@@ -406,13 +459,15 @@ impl WebRtcProto {
     }
 }
 
-/// The negotiated PCMU payload type of `mid`.
-fn pcmu_pt(rtc: &mut Rtc, mid: Mid) -> Option<Pt> {
-    let writer = rtc.writer(mid)?;
-    writer
-        .payload_params()
-        .find(|p| p.spec().codec == RtcCodec::PCMU)
-        .map(|p| p.pt())
+/// Where a drain after our own write puts what it finds: only transmits and timeouts are
+/// expected; events are kept for the owner's next regular drain (audio cannot appear there,
+/// nothing was received).
+fn keep_in(pending: &mut VecDeque<LegEvent>) -> impl FnMut(ProtoEvent<'_>) + '_ {
+    |e| match e {
+        ProtoEvent::Connected => pending.push_back(LegEvent::Connected),
+        ProtoEvent::Closed(r) => pending.push_back(LegEvent::Closed(r)),
+        ProtoEvent::Audio(_) | ProtoEvent::Tele(..) => {}
+    }
 }
 
 /// The `a=mid` of the first audio m-section.
