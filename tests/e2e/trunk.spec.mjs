@@ -4,7 +4,8 @@
 // re-INVITEs the phone with `sendonly`; digits the caller presses reach the engagement and
 // digits the agent presses reach the phone as RFC 4733 events; a burst of malformed SIP
 // leaves the call's audio alone; the caller's BYE sends the agent to wrap-up. Cancelling
-// while it rings, unknown numbers (404) and a full server (503) are tested too.
+// while it rings, unknown numbers (404) and a full server (503) are tested too, and so are
+// digits a caller signals in SIP INFO requests (SIPp).
 
 import dgram from "node:dgram";
 import { test, expect } from "./fixtures/test.mjs";
@@ -110,6 +111,40 @@ test("a phone caller and an agent hear each other; hold, DTMF both ways, a malfo
   } finally {
     await agentBrowser.close();
     await phone.stop();
+    await callbar.dispose();
+  }
+});
+
+test("a caller that sends its digits as SIP INFO: they reach the engagement; an unreadable one gets 400", async ({
+  playwright,
+  launchOptions,
+}) => {
+  const sippPort = await freePort();
+  const { callbar, admin, uri } = await trunkServer(sippPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
+  let sipp;
+  try {
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    // INFO dtmf-relay "Signal=4" and application/dtmf "2", each answered 200, then
+    // "Signal=X", which must be answered 400: SIPp exits 0 only if all of that happened.
+    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+    sipp = await startSipp({ scenario: "uac-info-dtmf", port: sippPort, remote: server, service: NUMBER });
+    const card = softphone.locator('article[data-state="ringing"]');
+    await expect(card).toBeVisible();
+    await card.getByRole("button", { name: "Accept" }).click();
+    const live = softphone.locator("article[data-engagement-id]").first();
+    const engagementId = await live.getAttribute("data-engagement-id");
+    const result = await sipp.done;
+    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    const refused = (await sipp.messages()).find((m) => m.direction === "received" && m.status === 400);
+    expect(refused?.header("Warning")).toMatch(/^399 callbar "Signal must be one digit/);
+    await expect
+      .poll(async () => (await callbar.api("GET", `/api/v1/engagements/${engagementId}`, { token: admin })).body.customVariables?.CallerInput)
+      .toBe("42");
+  } finally {
+    await sipp?.stop();
+    await agentBrowser.close();
     await callbar.dispose();
   }
 });

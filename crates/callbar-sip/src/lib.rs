@@ -17,11 +17,13 @@
 mod config;
 mod error;
 mod inbound;
+mod info;
 mod outbound;
 mod sip;
 
 pub use config::{SipConfig, Transport, TrunkConfig};
 pub use error::SipError;
+pub use info::InfoDtmf;
 pub use outbound::{Dial, Progress};
 pub use sip::{CallId, Ended, IncomingCall, Sip, SipEvent};
 

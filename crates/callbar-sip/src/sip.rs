@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use rsipstack::EndpointBuilder;
-use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Header, Method, StatusCode};
@@ -21,6 +21,7 @@ use rsipstack::transport::udp::UdpConnection;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::info::InfoDtmf;
 use crate::{MAX_BODY, SipConfig, SipError, TrunkConfig};
 
 /// Our name for a call (not SIP's Call-ID).
@@ -68,6 +69,12 @@ pub enum SipEvent {
         call: CallId,
         offer: String,
         reply: oneshot::Sender<Option<String>>,
+    },
+    /// The far end pressed a key, signalled in a SIP INFO request (RFC 4733 events in the
+    /// RTP stream reach the call's media instead).
+    Dtmf {
+        call: CallId,
+        dtmf: InfoDtmf,
     },
 }
 
@@ -363,6 +370,29 @@ pub(crate) fn status_of(reason: &TerminatedReason) -> Ended {
 }
 
 impl Sip {
+    /// An in-dialog INFO: DTMF (see [`crate::info`]) is reported as [`SipEvent::Dtmf`] and
+    /// answered 200, a DTMF body that cannot be read 400 with a `Warning` saying why, any
+    /// other INFO 200.
+    async fn info(&self, call: Option<CallId>, request: &rsipstack::sip::Request, handle: &TransactionHandle) {
+        let content_type = request.headers.iter().find_map(|h| match h {
+            Header::ContentType(c) => Some(c.value().to_owned()),
+            _ => None,
+        });
+        let _ = match crate::info::parse(content_type.as_deref(), &request.body) {
+            Ok(dtmf) => {
+                if let (Some(dtmf), Some(call)) = (dtmf, call) {
+                    let _ = self.inner.events.send(SipEvent::Dtmf { call, dtmf });
+                }
+                handle.reply(StatusCode::OK).await
+            }
+            Err(reason) => {
+                tracing::debug!(reason, "unreadable DTMF in an INFO");
+                let warning = Header::Warning(format!("399 callbar \"{reason}\"").into());
+                handle.respond(StatusCode::BadRequest, Some(vec![warning]), None).await
+            }
+        };
+    }
+
     /// Handles a state change of `call`'s dialog once it exists: the far end ending it,
     /// new offers, other in-dialog requests.
     pub(crate) async fn in_dialog(&self, call: Option<CallId>, state: DialogState) {
@@ -407,8 +437,8 @@ impl Sip {
                     };
                 });
             }
-            DialogState::Info(_, _, handle)
-            | DialogState::Options(_, _, handle)
+            DialogState::Info(_, request, handle) => self.info(call, &request, &handle).await,
+            DialogState::Options(_, _, handle)
             | DialogState::Message(_, _, handle)
             | DialogState::Notify(_, _, handle)
             | DialogState::Publish(_, _, handle) => {

@@ -342,6 +342,30 @@ fn tell(entry: &Entry, phase: CallPhase) {
     }
 }
 
+/// A key the customer pressed (an RFC 4733 event in the call's audio, or a SIP INFO): the
+/// digits so far (an account number, a menu choice) become the engagement's variable
+/// `CallerInput`, for the agent and the host to read.
+pub async fn caller_pressed(state: &SharedState, engagement: &str, digit: char) {
+    let value = {
+        let mut calls = state.voice.lock();
+        let Some(entry) = calls.get_mut(engagement) else {
+            return;
+        };
+        if entry.caller_digits.len() >= MAX_CALLER_DIGITS {
+            entry.caller_digits.clear();
+        }
+        entry.caller_digits.push(digit);
+        entry.caller_digits.clone()
+    };
+    let command = Command::SetVariable {
+        engagement: engagement.to_owned(),
+        agent: None,
+        name: "CallerInput".into(),
+        value,
+    };
+    let _ = state.engine.run(command).await;
+}
+
 /// Reports a call's media events: the customer leaving goes to the engine; audio flowing
 /// tells the customer and the agent.
 async fn watch(voice: Arc<Voice>, engagement: String, mut events: CallEvents, state: SharedState) {
@@ -388,28 +412,7 @@ async fn watch(voice: Arc<Voice>, engagement: String, mut events: CallEvents, st
                 tracing::info!(%engagement, ?reason, "the customer left the call");
                 customer_left(&state.engine, &engagement).await;
             }
-            CallEvent::CustomerDtmf(dtmf) => {
-                // The digits so far (an account number, a menu choice), for the agent and
-                // the host to read as the variable `CallerInput`.
-                let value = {
-                    let mut calls = voice.lock();
-                    let Some(entry) = calls.get_mut(&engagement) else {
-                        continue;
-                    };
-                    if entry.caller_digits.len() >= MAX_CALLER_DIGITS {
-                        entry.caller_digits.clear();
-                    }
-                    entry.caller_digits.push(dtmf.digit);
-                    entry.caller_digits.clone()
-                };
-                let command = Command::SetVariable {
-                    engagement: engagement.clone(),
-                    agent: None,
-                    name: "CallerInput".into(),
-                    value,
-                };
-                let _ = state.engine.run(command).await;
-            }
+            CallEvent::CustomerDtmf(dtmf) => caller_pressed(&state, &engagement, dtmf.digit).await,
             CallEvent::AgentDtmf(_) | CallEvent::CustomerConnected | CallEvent::RecordingFinished(_) => {}
             CallEvent::Ended(_) => break,
         }

@@ -173,6 +173,12 @@ pub async fn run(
                 let answer = reoffered(&calls, &call, &offer).await;
                 let _ = reply.send(answer);
             }
+            SipEvent::Dtmf { call, dtmf } => {
+                let Some(engagement) = calls.lock().get(&call).map(|c| c.engagement.clone()) else {
+                    continue;
+                };
+                super::caller_pressed(&state, &engagement, dtmf.digit).await;
+            }
         }
     }
 }
