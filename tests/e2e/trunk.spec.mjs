@@ -369,6 +369,41 @@ test("a trunk that cannot be reached: the call says so after RFC 3261's 32 s (TC
   }
 });
 
+test("an outbound call that rings without early media: the agent hears ringback until the answer", async ({
+  playwright,
+  launchOptions,
+}) => {
+  // The phone sends 180 Ringing without SDP and answers 4 s later, echoing what it hears.
+  const peerPort = await freePort();
+  const sipp = await startSipp({ scenario: "uas-answer", port: peerPort, extraArgs: ["-d", "4000"] });
+  const { callbar } = await trunkServer(peerPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const { phone: softphone, embed } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await softphone.getByLabel("Number to call").fill("+14155550199");
+    await softphone.getByRole("button", { name: "Dial", exact: true }).click();
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await expect(live.locator('.call[data-audio="alerting"]')).toBeVisible();
+    await expect(live.locator(".call-status")).toHaveText("Ringing…");
+    // 440 Hz + 480 Hz, on for the first 2 s of every 6.
+    const ringback = await measure(embed(), "return document.getElementById('ringback-audio')", 1000, [440, 480]);
+    expect(ringback.share[440] + ringback.share[480]).toBeGreaterThan(0.8);
+
+    // The answer: the ringback stops, the call's audio (the agent's own 1000 Hz, echoed) plays.
+    await sipp.waitForLog(/^answered$/, 10_000);
+    await expect(live.locator('.call[data-audio="connected"]')).toBeVisible();
+    await expect.poll(() => embed().evaluate(() => /** @type {HTMLAudioElement} */ (document.getElementById("ringback-audio")).paused)).toBe(true);
+    const atAgent = await measure(embed(), AT_AGENT, 1000);
+    expect(Math.abs(atAgent.peak - 1000)).toBeLessThanOrEqual(5);
+    await live.getByRole("button", { name: "Hang up" }).click();
+    await sipp.waitForLog(/^bye$/, 5_000);
+  } finally {
+    await sipp.stop();
+    await agentBrowser.close();
+    await callbar.dispose();
+  }
+});
+
 test("hold toward a SIP peer is a sendonly re-INVITE it answers; resume is sendrecv", async ({ playwright, launchOptions }) => {
   const peerPort = await freePort();
   const sipp = await startSipp({ scenario: "uas-answer", port: peerPort });

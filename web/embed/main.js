@@ -13,7 +13,7 @@ import { resumeSession, signIn, signOut, forgetSession } from './session.js';
 import { signInView, softphoneView, contactSearchView, dialView, loadingView, SIZES } from './views.js';
 import { engagementsView, queuesView } from './engagements.js';
 import { createCalls } from './call.js';
-import { createRinger } from './ring.js';
+import { createRingback, createRinger } from './ring.js';
 import { h, replace } from '../shared/dom.js';
 
 /** @typedef {import('../types/protocol').ServerOp} ServerOp */
@@ -64,6 +64,7 @@ const calls = createCalls({
   onProblem: (id, message) => engagements?.mediaProblem(id, message),
 });
 const ringer = createRinger();
+const ringback = createRingback();
 
 const bridge = createHostBridge({ hostOrigin, onMessage: fromHost });
 bridge.post({ type: 'zcc-init-config-request' });
@@ -125,6 +126,7 @@ function showSignIn(notice) {
   signedIn = false;
   calls.stopAll();
   ringer.stop();
+  ringback.stop();
   settings?.close();
   settings = null;
   softphone = null;
@@ -232,6 +234,7 @@ function onOp(op) {
       engagements?.update(op.engagements);
       calls.sync(op.engagements);
       ringer.update(op.engagements);
+      ringback.update(op.engagements);
       break;
     case 'start-media':
       calls.start(op.engagementId, op.iceServers);

@@ -1,12 +1,14 @@
 // The ring of an incoming call, and a desktop notification when the agent is looking at
-// another tab.
+// another tab; and the ringback of an outbound call whose far end rings without sending
+// audio of its own (SIP 180 without early media: the server marks the call `alerting`).
 //
 // The ring is synthesized (no audio file to download): the North American ring, 440 Hz
 // plus 480 Hz, two seconds on and four off. The cadence is made inside the audio graph
 // rather than with timers, because browsers throttle timers in hidden tabs, which is
 // exactly when the ring matters: a 1/6 Hz triangle wave through a wave shaper that opens
 // above a threshold drives the gain (a sawtooth would click: its jump sweeps through the
-// open range). It plays on the ring device.
+// open range). The ring plays on the ring device; the ringback, the same tone (which is
+// also the North American ringback), plays on the speaker, like the call it stands for.
 //
 // Chrome refuses notification permission prompts from cross-origin iframes unless they
 // come from a user gesture (and some setups refuse them outright), so permission is
@@ -18,6 +20,8 @@ import { audioContext, soundOutput, quiet } from './devices.js';
 /** @typedef {import('../types/protocol').EngagementView} EngagementView */
 
 const RING_ID = 'ring-audio';
+// Browser tests find it by id and analyse its srcObject.
+const RINGBACK_ID = 'ringback-audio';
 /** Channels whose offers ring. */
 const RINGS = new Set(['voice', 'video']);
 const VOLUME = 0.2;
@@ -40,7 +44,7 @@ export function createRinger() {
   function refresh() {
     const ringing = offers.filter((e) => !dismissed.has(e.engagementId));
     const sound = ringing.length > 0 || Date.now() < testUntil;
-    if (sound && !tone) tone = ring();
+    if (sound && !tone) tone = ring(RING_ID, 'ring');
     if (!sound && tone) {
       tone.stop();
       tone = null;
@@ -102,10 +106,40 @@ export function createRinger() {
   };
 }
 
-/** Starts the ring tone; returns its stop. */
-function ring() {
+/**
+ * Ringback while one of the agent's calls is `alerting`.
+ * @returns {{ update(engagements: EngagementView[]): void, stop(): void }}
+ */
+export function createRingback() {
+  /** @type {{ stop(): void } | null} */
+  let tone = null;
+  /** @param {boolean} sound */
+  function set(sound) {
+    if (sound && !tone) tone = ring(RINGBACK_ID, 'speaker');
+    if (!sound && tone) {
+      tone.stop();
+      tone = null;
+    }
+  }
+  return {
+    update(engagements) {
+      set(engagements.some((e) => e.state !== 'wrapup' && e.call?.alerting === true));
+    },
+    stop() {
+      set(false);
+    },
+  };
+}
+
+/**
+ * Starts the ring tone on the output element `id`, routed to the `role` device; returns
+ * its stop.
+ * @param {string} id
+ * @param {'speaker' | 'ring'} role
+ */
+function ring(id, role) {
   const ctx = audioContext();
-  const out = soundOutput(RING_ID, 'ring');
+  const out = soundOutput(id, role);
   const gain = ctx.createGain();
   gain.gain.value = 0;
   gain.connect(out);
@@ -132,7 +166,7 @@ function ring() {
     stop() {
       for (const o of [cadence, ...tones]) o.stop();
       gain.disconnect();
-      quiet(RING_ID);
+      quiet(id);
     },
   };
 }

@@ -95,18 +95,20 @@ export function callControls({ id, send, dtmf }) {
     root,
     /** @param {EngagementView} view */
     update(view) {
-      const call = view.call ?? { connected: false, muted: false, held: false };
+      const call = view.call ?? { connected: false, muted: false, held: false, alerting: false };
       root.hidden = view.state !== 'connected' && view.state !== 'held';
       mute.setAttribute('aria-pressed', String(call.muted));
       hold.setAttribute('aria-pressed', String(call.held));
       status.textContent = call.held
         ? 'On hold: the customer hears the hold tone'
-        : !call.connected
-          ? 'Connecting audio…'
-          : call.muted
-            ? 'Muted: the customer cannot hear you'
-            : 'Audio connected';
-      root.dataset.audio = call.connected ? 'connected' : 'connecting';
+        : call.alerting
+          ? 'Ringing…'
+          : !call.connected
+            ? 'Connecting audio…'
+            : call.muted
+              ? 'Muted: the customer cannot hear you'
+              : 'Audio connected';
+      root.dataset.audio = call.connected ? 'connected' : call.alerting ? 'alerting' : 'connecting';
 
       const state = call.recording ?? 'stopped';
       recording.hidden = state === 'stopped';

@@ -115,7 +115,12 @@ export type CallView = {
 /**
  * Audio flows both ways.
  */
-connected: boolean, muted: boolean, held: boolean, recording?: RecordingState, };
+connected: boolean, muted: boolean, held: boolean, recording?: RecordingState, 
+/**
+ * An outbound call whose far end is ringing without sending audio of its own (SIP 180
+ * without early media): the embed plays ringback until the call's audio starts.
+ */
+alerting: boolean, };
 
 export type Channel = "voice" | "video" | "chat" | "sms" | "work_item";
 

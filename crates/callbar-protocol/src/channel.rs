@@ -92,6 +92,10 @@ pub struct CallView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub recording: Option<crate::RecordingState>,
+    /// An outbound call whose far end is ringing without sending audio of its own (SIP 180
+    /// without early media): the embed plays ringback until the call's audio starts.
+    #[serde(default)]
+    pub alerting: bool,
 }
 
 /// One engagement of the agent (offered, live or in wrap-up), as the embed shows it.

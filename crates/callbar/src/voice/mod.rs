@@ -56,6 +56,8 @@ pub struct Voice {
     outbound: std::sync::OnceLock<mpsc::UnboundedSender<trunk::DialRequest>>,
     /// Outbound calls not answered yet: hanging up cancels them.
     dialling: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+    /// Outbound calls whose far end rings with no audio of its own yet (no call exists).
+    alerting: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A control on a call from the agent (embed or host).
@@ -87,6 +89,7 @@ impl Voice {
             calls: Mutex::new(HashMap::new()),
             outbound: std::sync::OnceLock::new(),
             dialling: Mutex::new(HashMap::new()),
+            alerting: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -126,6 +129,18 @@ impl Voice {
     /// The outbound call was answered or failed: nothing to cancel any more.
     pub fn dialled(&self, engagement: &str) {
         self.dialling.lock().expect("dialling lock").remove(engagement);
+        self.set_alerting(engagement, false);
+    }
+
+    /// Whether the far end of an outbound call rings with no audio of its own, so the agent's
+    /// embed plays ringback (see [`CallView::alerting`]); returns whether that changed.
+    pub fn set_alerting(&self, engagement: &str, on: bool) -> bool {
+        let mut alerting = self.alerting.lock().expect("alerting lock");
+        if on {
+            alerting.insert(engagement.to_owned())
+        } else {
+            alerting.remove(engagement)
+        }
     }
 
     /// Registers a new call and starts reporting its events to the engine.
@@ -275,7 +290,20 @@ impl Voice {
 
     /// The call's state for the embed (`None`: no call).
     pub fn view(&self, engagement: &str) -> Option<CallView> {
-        self.lock().get(engagement).map(view_of)
+        if let Some(view) = self.lock().get(engagement).map(view_of) {
+            return Some(view);
+        }
+        self.alerting
+            .lock()
+            .expect("alerting lock")
+            .contains(engagement)
+            .then_some(CallView {
+                connected: false,
+                muted: false,
+                held: false,
+                recording: None,
+                alerting: true,
+            })
     }
 
     /// Whether the engagement's call was recorded at some point.
@@ -330,6 +358,7 @@ fn view_of(entry: &Entry) -> CallView {
         muted: entry.muted,
         held: entry.held,
         recording: entry.recording,
+        alerting: false,
     }
 }
 
@@ -423,7 +452,7 @@ async fn watch(voice: Arc<Voice>, engagement: String, mut events: CallEvents, st
 }
 
 /// Sends the agent their engagements again (the call's state changed).
-async fn refresh(state: &AppState, agent: &str) {
+pub(crate) async fn refresh(state: &AppState, agent: &str) {
     match crate::agents::engagements_op(state, agent).await {
         Ok(op) => state.agents.send(agent, op),
         Err(e) => tracing::debug!(agent, "refreshing the engagements failed: {e}"),

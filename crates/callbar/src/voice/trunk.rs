@@ -342,7 +342,13 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
                         tracing::info!(engagement = %request.engagement, "early media: {e}");
                     }
                 }
-                Some(Progress::Ringing { .. }) => {}
+                Some(Progress::Ringing { .. }) => {
+                    // Ringing with no audio from the far end (yet): the agent's embed plays
+                    // ringback until early media or the answer brings the call's audio.
+                    if offer.is_some() && state.voice.set_alerting(&request.engagement, true) {
+                        super::refresh(&state, &request.agent).await;
+                    }
+                }
                 Some(Progress::Answered { sdp }) => {
                     state.voice.dialled(&request.engagement);
                     let media = calls.lock().get(&sip_call).map(|c| c.media.clone());
