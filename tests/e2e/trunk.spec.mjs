@@ -404,6 +404,42 @@ test("an outbound call that rings without early media: the agent hears ringback 
   }
 });
 
+test("a queue's outbound trunk carries the calls its agents place", async ({ playwright, launchOptions }) => {
+  const [first, second] = [await freePort(), await freePort()];
+  const carrier = await startSipp({ scenario: "uas-answer", port: first });
+  const backup = await startSipp({ scenario: "uas-answer", port: second });
+  const callbar = await startCallbar({
+    args: ["--sip-listen", `127.0.0.1:${await freePort()}`],
+    config: `[[trunks]]\nname = "carrier"\naddress = "127.0.0.1:${first}"\n\n[[trunks]]\nname = "backup"\naddress = "127.0.0.1:${second}"\n`,
+  });
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  try {
+    const admin = await callbar.signIn();
+    const { body } = await callbar.api("GET", "/api/v1/queues", { token: admin });
+    const voice = body.queues.find((/** @type {any} */ q) => q.channel === "voice");
+    const unknown = await callbar.api("PATCH", `/api/v1/queues/${voice.id}/routing`, { token: admin, body: { outboundTrunk: "other" } });
+    expect(unknown.status).toBe(400);
+    const set = await callbar.api("PATCH", `/api/v1/queues/${voice.id}/routing`, { token: admin, body: { outboundTrunk: "backup" } });
+    expect(set.status).toBe(200);
+
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    await softphone.getByLabel("Number to call").fill("+14155550199");
+    await softphone.getByRole("button", { name: "Dial", exact: true }).click();
+    await backup.waitForLog(/^answered$/, 10_000);
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await expect(live.locator('.call[data-audio="connected"]')).toBeVisible();
+    await live.getByRole("button", { name: "Hang up" }).click();
+    await backup.waitForLog(/^bye$/, 5_000);
+    // The first trunk, the default without the setting, was never called.
+    expect(await carrier.messages()).toEqual([]);
+  } finally {
+    await carrier.stop();
+    await backup.stop();
+    await agentBrowser.close();
+    await callbar.dispose();
+  }
+});
+
 test("hold toward a SIP peer is a sendonly re-INVITE it answers; resume is sendrecv", async ({ playwright, launchOptions }) => {
   const peerPort = await freePort();
   const sipp = await startSipp({ scenario: "uas-answer", port: peerPort });

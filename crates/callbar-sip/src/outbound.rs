@@ -50,7 +50,12 @@ impl Sip {
             None => self.inner.trunks.first(),
         }
         .map(|(t, _)| t.clone())
-        .ok_or_else(|| SipError::Config("no such trunk is configured".into()))?;
+        .ok_or_else(|| {
+            SipError::Config(match &dial.trunk {
+                Some(name) => format!("no trunk named {name:?} is configured"),
+                None => "no SIP trunk is configured".into(),
+            })
+        })?;
         let valid = |s: &str| !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_digit() || c == '+');
         if !valid(&dial.to) || !(dial.from.is_empty() || valid(&dial.from)) {
             return Err(SipError::Stack(format!(

@@ -357,16 +357,7 @@ async fn a_missed_call_and_a_rejected_call_say_why() {
     let s = TestServer::start().await;
     // Offers ring for two seconds on the voice queue.
     let admin = s.admin().await;
-    let queues: Value = s.get_json("/api/v1/queues", &admin).await;
-    let voice = queues["queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["channel"] == "voice")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let voice = voice_queue(&s, &admin).await;
     let r = s
         .http
         .patch(format!("{}/api/v1/queues/{voice}/routing", s.url))
@@ -435,4 +426,58 @@ async fn with_a_turn_relay_the_agent_gets_short_lived_credentials() {
         28,
         "base64 of a SHA-1 HMAC"
     );
+}
+
+#[tokio::test]
+async fn a_queue_names_its_outbound_trunk_and_only_a_configured_one() {
+    let s = TestServer::start_with(|c| {
+        for (name, port) in [("carrier", 5070), ("backup", 5072)] {
+            c.sip.trunks.push(callbar_sip::TrunkConfig {
+                name: name.into(),
+                address: format!("127.0.0.1:{port}"),
+                transport: Default::default(),
+                username: None,
+                password: None,
+                register: false,
+                allowed_sources: vec![],
+            });
+        }
+    })
+    .await;
+    let admin = s.admin().await;
+    let voice = voice_queue(&s, &admin).await;
+    let routing = format!("{}/api/v1/queues/{voice}/routing", s.url);
+    let patch = |body: Value| s.http.patch(&routing).bearer_auth(&admin).json(&body).send();
+
+    let r = patch(json!({ "outboundTrunk": "nowhere" })).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let error: Value = r.json().await.unwrap();
+    let message = error.to_string();
+    assert!(
+        message.contains("nowhere") && message.contains("carrier") && message.contains("backup"),
+        "{message}"
+    );
+
+    let r = patch(json!({ "outboundTrunk": "backup" })).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["settings"]["outboundTrunk"], "backup");
+    // Other settings leave it alone.
+    let r = patch(json!({ "ringTimeoutMs": 2000 })).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["settings"]["outboundTrunk"], "backup");
+}
+
+/// The id of the demo's voice queue.
+async fn voice_queue(s: &TestServer, admin: &str) -> String {
+    let queues: Value = s.get_json("/api/v1/queues", admin).await;
+    queues["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["channel"] == "voice")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

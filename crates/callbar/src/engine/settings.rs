@@ -39,6 +39,10 @@ pub struct QueueSettings {
     /// (E.164).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_id: Option<String>,
+    /// Voice queues: the name of the SIP trunk that carries calls agents place on this
+    /// queue's behalf (default: the first configured trunk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_trunk: Option<String>,
 }
 
 /// Whether a voice queue's calls are recorded.
@@ -60,6 +64,14 @@ pub fn caller_id(queues: &[Queue], queue_id: &str) -> Option<String> {
         .iter()
         .find(|q| q.id == queue_id)
         .and_then(|q| parse::<QueueSettings>("queue", &q.settings).caller_id)
+}
+
+/// The trunk a queue's outbound calls take, if it names one.
+pub fn outbound_trunk(queues: &[Queue], queue_id: &str) -> Option<String> {
+    queues
+        .iter()
+        .find(|q| q.id == queue_id)
+        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).outbound_trunk)
 }
 
 /// The recording policy of a queue.
@@ -86,7 +98,8 @@ impl QueueSettings {
             default_disposition,
             service_level_ms,
             recording,
-            caller_id
+            caller_id,
+            outbound_trunk
         );
     }
 }

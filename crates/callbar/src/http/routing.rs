@@ -58,6 +58,19 @@ async fn change_queue_routing(
         })?;
         change.caller_id = Some(normalized);
     }
+    if let Some(name) = &change.outbound_trunk {
+        let trunks = &state.config.sip.trunks;
+        if !trunks.iter().any(|t| &t.name == name) {
+            let names: Vec<&str> = trunks.iter().map(|t| t.name.as_str()).collect();
+            return Err(ApiError::invalid(if names.is_empty() {
+                format!(
+                    "outboundTrunk {name:?} names no trunk: no SIP trunk is configured ([[trunks]] in callbar.toml)"
+                )
+            } else {
+                format!("outboundTrunk {name:?} names no trunk; the configured trunks are {names:?}")
+            }));
+        }
+    }
     let mut merged: QueueSettings = settings::parse("queue", &queue.settings);
     merged.merge(change);
     queue.settings = serde_json::to_string(&merged).expect("settings serialize");

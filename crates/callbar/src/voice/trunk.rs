@@ -276,8 +276,9 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
             .await;
         }
     };
+    let trunk = crate::engine::settings::outbound_trunk(&state.directory.queues(), &request.queue_id);
     let dial = Dial {
-        trunk: None,
+        trunk,
         from: request.from.clone(),
         to: request.to.clone(),
         offer: local.to_sdp(),
