@@ -149,6 +149,23 @@ test("a caller that sends its digits as SIP INFO: they reach the engagement; an 
   }
 });
 
+test("an INVITE that requires SIP extensions Callbar lacks gets 420 listing them, and creates nothing", async () => {
+  const sippPort = await freePort();
+  const { callbar, admin, uri } = await trunkServer(sippPort);
+  const sipp = await startSipp({ scenario: "uac-require", port: sippPort, remote: uri(NUMBER).replace(/^sip:[^@]*@/, ""), service: NUMBER });
+  try {
+    const result = await sipp.done;
+    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    expect((await sipp.logs()).join("\n")).toMatch(/^unsupported= *100rel, timer$/m);
+    const { status, body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
+    expect(status).toBe(200);
+    expect(body.engagements).toEqual([]);
+  } finally {
+    await sipp.stop();
+    await callbar.dispose();
+  }
+});
+
 test("a caller who hangs up while it rings, an unknown number, and a full server", async ({ playwright, launchOptions }) => {
   const phone = await startBaresip({ toneHz: 440, user: "+16505550123" });
   // Four media ports, three of them taken by another program: one call fits, the next

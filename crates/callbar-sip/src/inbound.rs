@@ -1,13 +1,16 @@
 //! New requests from trunks: INVITEs that start calls, and requests inside dialogs.
 //!
-//! A new INVITE is checked before anything is created: it must carry an SDP offer of at
-//! most [`MAX_BODY`] bytes and name a number. Then a server dialog is made, the server is
+//! A new INVITE is checked before anything is created: it must require no SIP extension
+//! (a `Require` header gets 420 Bad Extension listing the tags in `Unsupported`, RFC 3261
+//! §8.2.2.3, so the caller can try again without them; Callbar implements neither reliable
+//! provisional responses nor session timers), carry an SDP offer of at most [`MAX_BODY`]
+//! bytes and name a number. Then a server dialog is made, the server is
 //! told ([`SipEvent::Incoming`]) and decides: reject (404, 503), early media, answer.
 //! Requests inside a dialog go to it (re-INVITE, BYE, ACK, CANCEL); anything else is
 //! answered here.
 
 use rsipstack::dialog::dialog::Dialog;
-use rsipstack::sip::{HeadersExt, Method, StatusCode, ToTypedHeader};
+use rsipstack::sip::{Header, HeadersExt, Method, StatusCode, ToTypedHeader};
 use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::transaction::Transaction;
 
@@ -51,6 +54,14 @@ async fn handle(sip: Sip, mut tx: Transaction) {
 /// A new call: check it, make the dialog, tell the server, then run the INVITE
 /// transaction (100 Trying, our responses, CANCEL, the ACK).
 async fn invite(sip: Sip, mut tx: Transaction) {
+    let required = required_extensions(&tx.original);
+    if !required.is_empty() {
+        let tags = required.join(", ");
+        tracing::info!(%tags, "INVITE refused (420): it requires SIP extensions Callbar does not support");
+        let unsupported = Header::Unsupported(tags.into());
+        let _ = tx.reply_with(StatusCode::BadExtension, vec![unsupported], None).await;
+        return;
+    }
     let request = &tx.original;
     let refuse = |status: StatusCode, why: &str| {
         tracing::info!(from = %request.from_header().map(|f| f.value().to_owned()).unwrap_or_default(), "INVITE refused ({status}): {why}");
@@ -129,4 +140,20 @@ async fn invite(sip: Sip, mut tx: Transaction) {
     if let Err(e) = dialog.handle(&mut tx).await {
         tracing::debug!("INVITE transaction ended: {e}");
     }
+}
+
+/// The option tags of a request's `Require` headers (none are supported).
+fn required_extensions(request: &rsipstack::sip::Request) -> Vec<String> {
+    request
+        .headers
+        .iter()
+        .filter_map(|h| match h {
+            Header::Require(r) => Some(r.value()),
+            _ => None,
+        })
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().chars().take(64).collect::<String>())
+        .filter(|tag| !tag.is_empty())
+        .take(16)
+        .collect()
 }
