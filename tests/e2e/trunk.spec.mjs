@@ -149,19 +149,68 @@ test("a caller that sends its digits as SIP INFO: they reach the engagement; an 
   }
 });
 
-test("an INVITE that requires SIP extensions Callbar lacks gets 420 listing them, and creates nothing", async () => {
+test("INVITEs Callbar cannot take as asked: an unsupported required extension gets 420, a session interval below 90 s 422; neither creates anything", async () => {
   const sippPort = await freePort();
   const { callbar, admin, uri } = await trunkServer(sippPort);
-  const sipp = await startSipp({ scenario: "uac-require", port: sippPort, remote: uri(NUMBER).replace(/^sip:[^@]*@/, ""), service: NUMBER });
+  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
   try {
-    const result = await sipp.done;
-    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
-    expect((await sipp.logs()).join("\n")).toMatch(/^unsupported= *100rel, timer$/m);
+    for (const [scenario, logged] of /** @type {const} */ ([
+      // Require: 100rel, timer: session timers are supported, reliable provisionals are not.
+      ["uac-require", /^unsupported= *100rel$/m],
+      ["uac-session-too-small", /^min-se= *90$/m],
+    ])) {
+      const sipp = await startSipp({ scenario, port: sippPort, remote: server, service: NUMBER });
+      try {
+        const result = await sipp.done;
+        expect(result.code, `${scenario}: ${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+        expect((await sipp.logs()).join("\n")).toMatch(logged);
+      } finally {
+        await sipp.stop();
+      }
+    }
     const { status, body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
     expect(status).toBe(200);
     expect(body.engagements).toEqual([]);
   } finally {
-    await sipp.stop();
+    await callbar.dispose();
+  }
+});
+
+test("session timers: the caller's interval is granted with the caller refreshing; without a refresh the call ends with BYE", async ({
+  playwright,
+  launchOptions,
+}) => {
+  test.setTimeout(150_000);
+  const sippPort = await freePort();
+  const { callbar, uri } = await trunkServer(sippPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
+  let sipp;
+  try {
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    // SIPp checks the 200 OK (Session-Expires: 90;refresher=uac, Require: timer) and the
+    // 200 to its UPDATE refresh, then waits for the server's BYE.
+    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+    sipp = await startSipp({ scenario: "uac-session-timer", port: sippPort, remote: server, service: NUMBER });
+    const card = softphone.locator('article[data-state="ringing"]');
+    await expect(card).toBeVisible();
+    await card.getByRole("button", { name: "Accept" }).click();
+    const live = softphone.locator("article[data-engagement-id]").first();
+    await sipp.waitForLog(/^refreshed session-expires= *90;refresher=uac$/, 15_000);
+    const result = await sipp.done;
+    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    // The BYE came 60 s after the refresh (90 s less 30), not earlier: the refresh counted.
+    const messages = await sipp.messages();
+    const update = messages.find((m) => m.direction === "sent" && m.method === "UPDATE");
+    const bye = messages.find((m) => m.direction === "received" && m.method === "BYE");
+    const seconds = (/** @type {string} */ t) => Date.parse(t.replace(" ", "T") + "Z") / 1000;
+    const waited = seconds(/** @type {any} */ (bye).time) - seconds(/** @type {any} */ (update).time);
+    expect(waited).toBeGreaterThan(58);
+    expect(waited).toBeLessThan(63);
+    await expect(live).toHaveAttribute("data-state", "wrapup");
+  } finally {
+    await sipp?.stop();
+    await agentBrowser.close();
     await callbar.dispose();
   }
 });

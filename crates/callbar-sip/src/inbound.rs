@@ -1,10 +1,11 @@
 //! New requests from trunks: INVITEs that start calls, and requests inside dialogs.
 //!
-//! A new INVITE is checked before anything is created: it must require no SIP extension
-//! (a `Require` header gets 420 Bad Extension listing the tags in `Unsupported`, RFC 3261
-//! §8.2.2.3, so the caller can try again without them; Callbar implements neither reliable
-//! provisional responses nor session timers), carry an SDP offer of at most [`MAX_BODY`]
-//! bytes and name a number. Then a server dialog is made, the server is
+//! A new INVITE is checked before anything is created: it must require no SIP extension but
+//! session timers (another tag in `Require` gets 420 Bad Extension listing it in
+//! `Unsupported`, RFC 3261 §8.2.2.3, so the caller can try again without it; Callbar does not
+//! implement reliable provisional responses, for one), ask for no session interval below
+//! the minimum (422 with `Min-SE`, see `session_timer`), carry an SDP offer of at most
+//! [`MAX_BODY`] bytes and name a number. Then a server dialog is made, the server is
 //! told ([`SipEvent::Incoming`]) and decides: reject (404, 503), early media, answer.
 //! Requests inside a dialog go to it (re-INVITE, BYE, ACK, CANCEL); anything else is
 //! answered here.
@@ -15,6 +16,7 @@ use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::transaction::Transaction;
 
 use crate::MAX_BODY;
+use crate::session_timer::{self, Asked, MIN_SE};
 use crate::sip::{IncomingCall, Sip, SipEvent};
 
 /// Reads new transactions until the endpoint stops.
@@ -56,12 +58,25 @@ async fn handle(sip: Sip, mut tx: Transaction) {
 async fn invite(sip: Sip, mut tx: Transaction) {
     let required = required_extensions(&tx.original);
     if !required.is_empty() {
+        // `timer` is the one extension supported.
         let tags = required.join(", ");
         tracing::info!(%tags, "INVITE refused (420): it requires SIP extensions Callbar does not support");
         let unsupported = Header::Unsupported(tags.into());
         let _ = tx.reply_with(StatusCode::BadExtension, vec![unsupported], None).await;
         return;
     }
+    let session = match session_timer::asked(&tx.original) {
+        Asked::Nothing => None,
+        Asked::Interval(seconds) => Some(seconds),
+        Asked::TooSmall => {
+            tracing::info!("INVITE refused (422): its session interval is below {MIN_SE} s");
+            let min = Header::MinSE(MIN_SE.to_string().into());
+            let _ = tx
+                .reply_with(StatusCode::SessionIntervalTooSmall, vec![min], None)
+                .await;
+            return;
+        }
+    };
     let request = &tx.original;
     let refuse = |status: StatusCode, why: &str| {
         tracing::info!(from = %request.from_header().map(|f| f.value().to_owned()).unwrap_or_default(), "INVITE refused ({status}): {why}");
@@ -128,7 +143,7 @@ async fn invite(sip: Sip, mut tx: Transaction) {
         }
     };
     let call = sip.new_call_id();
-    sip.add(&call, dialog.clone());
+    sip.add(&call, dialog.clone(), session);
     let _ = sip.inner.events.send(SipEvent::Incoming(IncomingCall {
         call,
         trunk,
@@ -142,7 +157,8 @@ async fn invite(sip: Sip, mut tx: Transaction) {
     }
 }
 
-/// The option tags of a request's `Require` headers (none are supported).
+/// The option tags of a request's `Require` headers that Callbar does not support (all but
+/// `timer`).
 fn required_extensions(request: &rsipstack::sip::Request) -> Vec<String> {
     request
         .headers
@@ -153,7 +169,7 @@ fn required_extensions(request: &rsipstack::sip::Request) -> Vec<String> {
         })
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().chars().take(64).collect::<String>())
-        .filter(|tag| !tag.is_empty())
+        .filter(|tag| !tag.is_empty() && !tag.eq_ignore_ascii_case("timer"))
         .take(16)
         .collect()
 }

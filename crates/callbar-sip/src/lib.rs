@@ -19,6 +19,7 @@ mod error;
 mod inbound;
 mod info;
 mod outbound;
+mod session_timer;
 mod sip;
 
 pub use config::{SipConfig, Transport, TrunkConfig};

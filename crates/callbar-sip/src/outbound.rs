@@ -95,7 +95,7 @@ impl Sip {
         let (state_tx, states) = self.inner.dialogs.new_dialog_state_channel();
         let (dialog, outcome) = self.inner.dialogs.do_invite_async(option, state_tx)?;
         let call = self.new_call_id();
-        self.add(&call, dialog);
+        self.add(&call, dialog, None);
         let (progress, progress_rx) = mpsc::unbounded_channel();
         tokio::spawn(follow(self.clone(), call.clone(), states, outcome, progress));
         Ok((call, progress_rx))

@@ -107,6 +107,10 @@ struct Entry {
     closing: bool,
     /// Our last SDP, for offerless re-INVITEs.
     local_sdp: Option<String>,
+    /// The session interval the caller refreshes, in seconds (RFC 4028), if any.
+    session: Option<u32>,
+    /// The answer or the last refresh (a re-INVITE or UPDATE).
+    refreshed: std::time::Instant,
 }
 
 fn sdp_headers() -> Option<Vec<Header>> {
@@ -218,7 +222,9 @@ impl Sip {
     /// Answers: 200 OK with our SDP.
     pub fn answer(&self, call: &str, sdp: String) -> Result<(), SipError> {
         let dialog = self.remember_sdp(call, &sdp)?;
-        dialog.accept(sdp_headers(), Some(sdp.into_bytes()))?;
+        dialog.accept(self.answer_headers(call), Some(sdp.into_bytes()))?;
+        self.refreshed(call);
+        self.watch_session(call);
         Ok(())
     }
 
@@ -257,7 +263,7 @@ impl Sip {
         format!("sip-{n}")
     }
 
-    pub(crate) fn add(&self, call: &CallId, dialog: InviteDialog) {
+    pub(crate) fn add(&self, call: &CallId, dialog: InviteDialog, session: Option<u32>) {
         let mut calls = self.lock();
         calls.by_dialog.insert(dialog.id().to_string(), call.clone());
         calls.by_id.insert(
@@ -266,8 +272,56 @@ impl Sip {
                 dialog,
                 closing: false,
                 local_sdp: None,
+                session,
+                refreshed: std::time::Instant::now(),
             },
         );
+    }
+
+    /// The headers of a 2xx to an INVITE or UPDATE of `call`: the SDP's, and the session
+    /// timer's when there is one.
+    fn answer_headers(&self, call: &str) -> Option<Vec<Header>> {
+        let mut headers = sdp_headers()?;
+        if let Some(interval) = self.lock().by_id.get(call).and_then(|e| e.session) {
+            headers.extend(crate::session_timer::headers(interval));
+        }
+        Some(headers)
+    }
+
+    /// A refresh of `call`'s session arrived (or the answer went out).
+    fn refreshed(&self, call: &str) {
+        if let Some(entry) = self.lock().by_id.get_mut(call) {
+            entry.refreshed = std::time::Instant::now();
+        }
+    }
+
+    /// Ends `call` with BYE once its session expires without a refresh (RFC 4028 §10), and
+    /// reports it as timed out.
+    fn watch_session(&self, call: &str) {
+        let (sip, call) = (self.clone(), call.to_owned());
+        tokio::spawn(async move {
+            loop {
+                let expires = {
+                    let calls = sip.lock();
+                    let Some(entry) = calls.by_id.get(&call).filter(|e| !e.closing) else {
+                        return;
+                    };
+                    let Some(interval) = entry.session else { return };
+                    crate::session_timer::expires(entry.refreshed, interval)
+                };
+                if std::time::Instant::now() < expires {
+                    tokio::time::sleep_until(expires.into()).await;
+                    continue;
+                }
+                tracing::info!(%call, "the session expired without a refresh: BYE");
+                sip.hangup(&call).await;
+                let _ = sip.inner.events.send(SipEvent::Ended {
+                    call,
+                    how: Ended::Timeout,
+                });
+                return;
+            }
+        });
     }
 
     fn closing(&self, call: &str) -> Result<InviteDialog, SipError> {
@@ -415,7 +469,9 @@ impl Sip {
                     let _ = handle.reply(StatusCode::CallTransactionDoesNotExist).await;
                     return;
                 };
+                self.refreshed(&call);
                 let local_sdp = self.lock().by_id.get(&call).and_then(|e| e.local_sdp.clone());
+                let headers = self.answer_headers(&call);
                 let events = self.inner.events.clone();
                 tokio::spawn(async move {
                     let answer = if request.method == Method::Invite && !request.body.is_empty() {
@@ -428,11 +484,7 @@ impl Sip {
                         local_sdp
                     };
                     let _ = match answer {
-                        Some(sdp) => {
-                            handle
-                                .respond(StatusCode::OK, sdp_headers(), Some(sdp.into_bytes()))
-                                .await
-                        }
+                        Some(sdp) => handle.respond(StatusCode::OK, headers, Some(sdp.into_bytes())).await,
                         None => handle.reply(StatusCode::NotAcceptableHere).await,
                     };
                 });
