@@ -233,7 +233,12 @@ impl Sip {
     pub async fn reoffer(&self, call: &str, sdp: String) -> Result<String, SipError> {
         let dialog = self.remember_sdp(call, &sdp)?;
         match dialog.reinvite(sdp_headers(), Some(sdp.into_bytes())).await? {
-            Some(r) if r.status_code.code() < 300 => Ok(String::from_utf8_lossy(&r.body).into_owned()),
+            Some(r) if r.status_code.code() < 300 => {
+                // A re-INVITE from either side refreshes the session (RFC 4028 §10): the
+                // caller's next refresh is due from now.
+                self.refreshed(call);
+                Ok(String::from_utf8_lossy(&r.body).into_owned())
+            }
             Some(r) => Err(SipError::Stack(format!(
                 "the far end refused the re-INVITE: {}",
                 r.status_code
