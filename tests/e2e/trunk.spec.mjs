@@ -5,7 +5,9 @@
 // digits the agent presses reach the phone as RFC 4733 events; a burst of malformed SIP
 // leaves the call's audio alone; the caller's BYE sends the agent to wrap-up. Cancelling
 // while it rings, unknown numbers (404) and a full server (503) are tested too, and so are
-// digits a caller signals in SIP INFO requests (SIPp).
+// digits a caller signals in SIP INFO requests, required extensions (420), session timers
+// (RFC 4028: granted, refreshed, expired; 422), ringback while an outbound call rings without
+// early media, and the queue's outbound trunk (SIPp).
 
 import dgram from "node:dgram";
 import { test, expect } from "./fixtures/test.mjs";
