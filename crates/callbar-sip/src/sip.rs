@@ -303,6 +303,9 @@ impl Sip {
     /// Ends `call` with BYE once its session expires without a refresh (RFC 4028 §10), and
     /// reports it as timed out.
     fn watch_session(&self, call: &str) {
+        let Some(interval) = self.lock().by_id.get(call).and_then(|e| e.session) else {
+            return;
+        };
         let (sip, call) = (self.clone(), call.to_owned());
         tokio::spawn(async move {
             loop {
@@ -311,7 +314,6 @@ impl Sip {
                     let Some(entry) = calls.by_id.get(&call).filter(|e| !e.closing) else {
                         return;
                     };
-                    let Some(interval) = entry.session else { return };
                     crate::session_timer::expires(entry.refreshed, interval)
                 };
                 if std::time::Instant::now() < expires {

@@ -58,29 +58,28 @@ pub enum RecordingPolicy {
     Never,
 }
 
-/// The caller ID of a queue, if it has one.
-pub fn caller_id(queues: &[Queue], queue_id: &str) -> Option<String> {
+/// A queue's settings (the defaults for an unknown queue).
+fn settings_of(queues: &[Queue], queue_id: &str) -> QueueSettings {
     queues
         .iter()
         .find(|q| q.id == queue_id)
-        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).caller_id)
+        .map(|q| parse::<QueueSettings>("queue", &q.settings))
+        .unwrap_or_default()
+}
+
+/// The caller ID of a queue, if it has one.
+pub fn caller_id(queues: &[Queue], queue_id: &str) -> Option<String> {
+    settings_of(queues, queue_id).caller_id
 }
 
 /// The trunk a queue's outbound calls take, if it names one.
 pub fn outbound_trunk(queues: &[Queue], queue_id: &str) -> Option<String> {
-    queues
-        .iter()
-        .find(|q| q.id == queue_id)
-        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).outbound_trunk)
+    settings_of(queues, queue_id).outbound_trunk
 }
 
 /// The recording policy of a queue.
 pub fn recording_policy(queues: &[Queue], queue_id: &str) -> RecordingPolicy {
-    queues
-        .iter()
-        .find(|q| q.id == queue_id)
-        .and_then(|q| parse::<QueueSettings>("queue", &q.settings).recording)
-        .unwrap_or_default()
+    settings_of(queues, queue_id).recording.unwrap_or_default()
 }
 
 impl QueueSettings {

@@ -55,9 +55,15 @@ pub struct Voice {
     /// Where calls to place go: the SIP trunk's task, when a trunk is configured.
     outbound: std::sync::OnceLock<mpsc::UnboundedSender<trunk::DialRequest>>,
     /// Outbound calls not answered yet: hanging up cancels them.
-    dialling: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
-    /// Outbound calls whose far end rings with no audio of its own yet (no call exists).
-    alerting: Mutex<std::collections::HashSet<String>>,
+    dialling: Mutex<HashMap<String, Dialling>>,
+}
+
+/// An outbound call not answered yet.
+struct Dialling {
+    /// Fired when the agent hangs up first.
+    cancel: tokio::sync::oneshot::Sender<()>,
+    /// The far end rings with no audio of its own yet (no call exists).
+    alerting: bool,
 }
 
 /// A control on a call from the agent (embed or host).
@@ -89,7 +95,6 @@ impl Voice {
             calls: Mutex::new(HashMap::new()),
             outbound: std::sync::OnceLock::new(),
             dialling: Mutex::new(HashMap::new()),
-            alerting: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -118,29 +123,31 @@ impl Voice {
     /// An outbound call is being placed: hanging up before it is answered fires the
     /// returned receiver.
     pub fn dialling(&self, engagement: &str) -> tokio::sync::oneshot::Receiver<()> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (cancel, rx) = tokio::sync::oneshot::channel();
+        let dialling = Dialling {
+            cancel,
+            alerting: false,
+        };
         self.dialling
             .lock()
             .expect("dialling lock")
-            .insert(engagement.to_owned(), tx);
+            .insert(engagement.to_owned(), dialling);
         rx
     }
 
     /// The outbound call was answered or failed: nothing to cancel any more.
     pub fn dialled(&self, engagement: &str) {
         self.dialling.lock().expect("dialling lock").remove(engagement);
-        self.set_alerting(engagement, false);
     }
 
-    /// Whether the far end of an outbound call rings with no audio of its own, so the agent's
-    /// embed plays ringback (see [`CallView::alerting`]); returns whether that changed.
-    pub fn set_alerting(&self, engagement: &str, on: bool) -> bool {
-        let mut alerting = self.alerting.lock().expect("alerting lock");
-        if on {
-            alerting.insert(engagement.to_owned())
-        } else {
-            alerting.remove(engagement)
-        }
+    /// The far end of an outbound call being placed rings with no audio of its own, so the
+    /// agent's embed plays ringback until the call's audio starts (see
+    /// [`CallView::alerting`]); returns whether that is news.
+    pub fn alerting(&self, engagement: &str) -> bool {
+        let mut dialling = self.dialling.lock().expect("dialling lock");
+        dialling
+            .get_mut(engagement)
+            .is_some_and(|d| !std::mem::replace(&mut d.alerting, true))
     }
 
     /// Registers a new call and starts reporting its events to the engine.
@@ -293,10 +300,10 @@ impl Voice {
         if let Some(view) = self.lock().get(engagement).map(view_of) {
             return Some(view);
         }
-        self.alerting
-            .lock()
-            .expect("alerting lock")
-            .contains(engagement)
+        let dialling = self.dialling.lock().expect("dialling lock");
+        dialling
+            .get(engagement)
+            .is_some_and(|d| d.alerting)
             .then_some(CallView {
                 connected: false,
                 muted: false,
@@ -314,8 +321,8 @@ impl Voice {
     /// The live part is over: hang up (the entry stays until [`Voice::forget`], so the
     /// call log can say whether it was recorded).
     pub async fn hang_up(&self, engagement: &str) {
-        if let Some(cancel) = self.dialling.lock().expect("dialling lock").remove(engagement) {
-            let _ = cancel.send(());
+        if let Some(dialling) = self.dialling.lock().expect("dialling lock").remove(engagement) {
+            let _ = dialling.cancel.send(());
         }
         let call = self.lock().get(engagement).map(|e| e.call.clone());
         if let Some(call) = call {

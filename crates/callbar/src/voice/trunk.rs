@@ -346,7 +346,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
                 Some(Progress::Ringing { .. }) => {
                     // Ringing with no audio from the far end (yet): the agent's embed plays
                     // ringback until early media or the answer brings the call's audio.
-                    if offer.is_some() && state.voice.set_alerting(&request.engagement, true) {
+                    if offer.is_some() && state.voice.alerting(&request.engagement) {
                         super::refresh(&state, &request.agent).await;
                     }
                 }
