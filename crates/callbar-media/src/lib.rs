@@ -40,8 +40,8 @@
 //! # Layout
 //!
 //! - [`media`](Media): the entry point and the port pool (one UDP socket per leg).
-//! - `leg`: [`Leg`], its WebRTC (str0m, ICE-lite) and plain RTP protocols, counters and the
-//!   outgoing timeline.
+//! - `leg`: [`Leg`], its WebRTC (str0m, ICE-lite) and plain RTP protocols, counters, the
+//!   outgoing timeline, and the DTLS configuration every WebRTC leg shares.
 //! - `call`: [`Call`] and the task that bridges a call's two legs.
 //! - [`g711`], [`tone`], [`dtmf`], [`rtp`], [`sdp`], `recorder`: the pieces, each small.
 //! - [`analysis`]: frequency measurement for tests and the load client.

@@ -38,8 +38,10 @@ struct Inner {
 }
 
 impl Media {
-    /// A media engine with `config`.
+    /// A media engine with `config`. Pays the process's one-time crypto start-up (about
+    /// 40 ms) here, so the first call does not.
     pub fn new(config: MediaConfig) -> Media {
+        crate::leg::warm_up();
         let ports = PortPool::new(config.ports.clone());
         Media {
             inner: Arc::new(Inner { config, ports }),

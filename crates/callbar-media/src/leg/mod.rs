@@ -16,6 +16,7 @@
 //! close_notify), ICE consent expires, it does not connect within the connect timeout, no
 //! media arrives for the inactivity timeout, or we close it.
 
+mod dtls;
 pub(crate) mod rtp;
 mod socket;
 mod standalone;
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use dtls::warm_up;
 pub(crate) use socket::LegSocket;
 
 pub use stats::{LegStats, LegStatsHandle};

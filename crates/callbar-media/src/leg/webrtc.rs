@@ -80,9 +80,11 @@ impl std::fmt::Debug for WebRtcProto {
 ///   and feedback, no audio-level or send-time extensions on every packet;
 /// - a send buffer of 4 packets instead of 50: every write is one packet and is drained at
 ///   once, and PCMU negotiates no NACK, so nothing is ever resent from it;
-/// - RTP mode: no sample layer (see the module docs).
-fn rtc_config(ice_lite: bool) -> RtcConfig {
+/// - RTP mode: no sample layer (see the module docs);
+/// - the DTLS configuration validated once per process ([`super::dtls`]), not per leg.
+pub(crate) fn rtc_config(ice_lite: bool) -> RtcConfig {
     let mut config = RtcConfig::new()
+        .set_crypto_provider(super::dtls::crypto_provider())
         .set_ice_lite(ice_lite)
         .clear_codecs()
         .enable_pcmu(true, false)
