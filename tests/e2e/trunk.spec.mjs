@@ -178,6 +178,31 @@ test("INVITEs Callbar cannot take as asked: an unsupported required extension ge
   }
 });
 
+test("callers who hang up the moment early media starts: every engagement is created, then abandoned; none stays queued", async () => {
+  const sippPort = await freePort();
+  const { callbar, admin, uri } = await trunkServer(sippPort);
+  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+  try {
+    // Five callers in a row, each sending CANCEL as soon as the 183 arrives, while the server
+    // may still be creating the call's engagement. Nobody is Ready, so a lost CANCEL would
+    // leave its engagement queued.
+    const sipp = await startSipp({ scenario: "uac-cancel-at-once", port: sippPort, remote: server, service: NUMBER, calls: 5 });
+    try {
+      const result = await sipp.done;
+      expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    } finally {
+      await sipp.stop();
+    }
+    const states = async () => {
+      const { body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
+      return body.engagements.map((/** @type {any} */ e) => `${e.state.state}: ${e.state.reason}`);
+    };
+    await expect.poll(states).toEqual(Array(5).fill("abandoned: customerLeft"));
+  } finally {
+    await callbar.dispose();
+  }
+});
+
 test("session timers: the caller's interval is granted with the caller refreshing; without a refresh the call ends with BYE", async ({
   playwright,
   launchOptions,

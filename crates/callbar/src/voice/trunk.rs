@@ -12,6 +12,12 @@
 //!
 //! Unknown numbers get 404, a system without free media ports 503; neither creates anything.
 //!
+//! One loop reads the SIP side's events, and it never waits on one call: an INVITE is
+//! answered (183) at once and its engine work goes to the call's own task, which then
+//! handles the call's later events (CANCEL, BYE, re-INVITEs, INFO) in order. Before, the
+//! loop waited for each new engagement to be created, so a slow database write held up the
+//! 183 of every caller behind it.
+//!
 //! Outbound (click-to-dial): the engine makes the engagement live for the agent at once
 //! (`Output::Dialed`, `zcc-outbound-call-started`), and this module sends the INVITE. The
 //! call's audio is set up when the far end first sends SDP: early media (183), so the agent
@@ -47,6 +53,9 @@ struct TrunkCall {
     media: Call,
     /// Our current SDP; later offers in the dialog are made from it.
     local: LocalDescription,
+    /// An inbound call's own task, which handles the call's SIP events in order once its
+    /// engagement exists (see [`inbound`]); outbound calls' events are handled as they come.
+    queue: Option<mpsc::UnboundedSender<SipEvent>>,
 }
 
 /// The agent `agent` calls `phone` (the host's `onclicktoact`, the embed's dialpad): the
@@ -160,25 +169,44 @@ pub async fn run(
                 continue;
             }
         };
-        match event {
-            SipEvent::Incoming(call) => incoming(&state, &sip, &calls, call).await,
-            SipEvent::Ended { call, how } => {
-                let Some(engagement) = calls.lock().remove(&call).map(|c| c.engagement) else {
-                    continue;
-                };
-                tracing::info!(%engagement, ?how, "the trunk ended the call");
-                state.voice.hang_up(&engagement).await;
+        let call = match &event {
+            SipEvent::Incoming(call) => {
+                incoming(&state, &sip, &calls, call);
+                continue;
             }
-            SipEvent::Reoffered { call, offer, reply } => {
-                let answer = reoffered(&calls, &call, &offer).await;
-                let _ = reply.send(answer);
+            SipEvent::Ended { call, .. } | SipEvent::Reoffered { call, .. } | SipEvent::Dtmf { call, .. } => call,
+        };
+        let queue = calls.lock().get(call).and_then(|c| c.queue.clone());
+        match queue {
+            Some(queue) => {
+                let _ = queue.send(event);
             }
-            SipEvent::Dtmf { call, dtmf } => {
-                let Some(engagement) = calls.lock().get(&call).map(|c| c.engagement.clone()) else {
-                    continue;
-                };
-                super::caller_pressed(&state, &engagement, dtmf.digit).await;
-            }
+            None => on_call_event(&state, &calls, event).await,
+        }
+    }
+}
+
+/// One SIP event of a call in progress.
+async fn on_call_event(state: &SharedState, calls: &TrunkCalls, event: SipEvent) {
+    match event {
+        // New calls are the run loop's.
+        SipEvent::Incoming(_) => {}
+        SipEvent::Ended { call, how } => {
+            let Some(engagement) = calls.lock().remove(&call).map(|c| c.engagement) else {
+                return;
+            };
+            tracing::info!(%engagement, ?how, "the trunk ended the call");
+            state.voice.hang_up(&engagement).await;
+        }
+        SipEvent::Reoffered { call, offer, reply } => {
+            let answer = reoffered(calls, &call, &offer).await;
+            let _ = reply.send(answer);
+        }
+        SipEvent::Dtmf { call, dtmf } => {
+            let Some(engagement) = calls.lock().get(&call).map(|c| c.engagement.clone()) else {
+                return;
+            };
+            super::caller_pressed(state, &engagement, dtmf.digit).await;
         }
     }
 }
@@ -194,7 +222,10 @@ fn number(user: &str) -> Option<String> {
     callbar_protocol::normalize_phone(user).ok()
 }
 
-async fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: IncomingCall) {
+/// An INVITE: refused at once, or answered with early media and handed to its own task
+/// ([`inbound`]). Nothing here waits, so one call's engine work never delays the next
+/// caller's 183.
+fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: &IncomingCall) {
     let dialled = number(&call.to);
     let entry = dialled.as_ref().and_then(|n| {
         state
@@ -231,12 +262,14 @@ async fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call:
     if let Err(e) = sip.progress(&call.call, local.to_sdp()) {
         tracing::warn!(%engagement, "early media could not be sent: {e}");
     }
+    let (queue, queued) = mpsc::unbounded_channel();
     calls.lock().insert(
         call.call.clone(),
         TrunkCall {
             engagement: engagement.clone(),
             media,
             local,
+            queue: Some(queue),
         },
     );
     let caller = number(&call.from).unwrap_or_default();
@@ -250,7 +283,34 @@ async fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call:
         subject: format!("Call to {}", entry.name),
         ..NewEngagement::new(engagement.clone(), entry.queue_id.clone())
     };
-    if let Err(e) = state.engine.run(Command::CreateEngagement(new)).await {
+    let pending = InboundCall {
+        call: call.call.clone(),
+        engagement,
+        new,
+        customer: customer_rx,
+        queued,
+    };
+    tokio::spawn(inbound(state.clone(), sip.clone(), calls.clone(), pending));
+}
+
+/// An answered INVITE, on its way to becoming an engagement.
+struct InboundCall {
+    call: String,
+    engagement: String,
+    new: NewEngagement,
+    /// The call's phases, for [`follow`].
+    customer: mpsc::UnboundedReceiver<CustomerServerOp>,
+    /// The call's SIP events that came meanwhile, and those still to come.
+    queued: mpsc::UnboundedReceiver<SipEvent>,
+}
+
+/// An inbound call's own task: queues the engagement, then handles the call's SIP events
+/// in order (a CANCEL that came while the engagement was being created waits for it). The
+/// run loop goes on with other calls meanwhile. Ends when the call is gone from
+/// [`TrunkCalls`].
+async fn inbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, mut call: InboundCall) {
+    let engagement = call.engagement;
+    if let Err(e) = state.engine.run(Command::CreateEngagement(call.new)).await {
         tracing::warn!(%engagement, "a trunk call could not be queued: {e}");
         calls.lock().remove(&call.call);
         state.voice.hang_up(&engagement).await;
@@ -258,7 +318,10 @@ async fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call:
         let _ = sip.reject(&call.call, 503);
         return;
     }
-    tokio::spawn(follow(sip.clone(), calls.clone(), call.call, customer_rx, false));
+    tokio::spawn(follow(sip, calls.clone(), call.call, call.customer, false));
+    while let Some(event) = call.queued.recv().await {
+        on_call_event(&state, &calls, event).await;
+    }
 }
 
 /// Places a call the engine made live, and reports how it goes (see the module docs).
@@ -317,6 +380,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
                 engagement: request.engagement.clone(),
                 media,
                 local: local.clone(),
+                queue: None,
             },
         );
         tokio::spawn(follow(sip.clone(), calls.clone(), sip_call.clone(), customer_rx, true));
