@@ -178,7 +178,7 @@ test("INVITEs Callbar cannot take as asked: an unsupported required extension ge
   }
 });
 
-test("callers who hang up the moment early media starts: every engagement is created, then abandoned; none stays queued", async () => {
+test("callers who hang up the moment early media starts: every engagement is created, then abandoned; none stays queued; the server stops without waiting", async () => {
   const sippPort = await freePort();
   const { callbar, admin, uri } = await trunkServer(sippPort);
   const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
@@ -198,6 +198,11 @@ test("callers who hang up the moment early media starts: every engagement is cre
       return body.engagements.map((/** @type {any} */ e) => `${e.state.state}: ${e.state.reason}`);
     };
     await expect.poll(states).toEqual(Array(5).fill("abandoned: customerLeft"));
+    // A graceful stop with a trunk configured: nothing is left running, so the server does
+    // not wait out its drain time.
+    await callbar.stop();
+    expect(callbar.tail(200)).toContain("shutting down");
+    expect(callbar.tail(200)).not.toContain("still open");
   } finally {
     await callbar.dispose();
   }

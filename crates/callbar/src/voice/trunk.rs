@@ -150,7 +150,7 @@ pub struct DialRequest {
     pub queue_name: String,
 }
 
-/// Handles SIP events and calls to place until the SIP side stops.
+/// Handles SIP events and calls to place until the server shuts down.
 pub async fn run(
     state: SharedState,
     sip: Sip,
@@ -160,6 +160,10 @@ pub async fn run(
     let calls = Arc::new(TrunkCalls::default());
     loop {
         let event = tokio::select! {
+            // The SIP endpoint stops with the server; without this the loop would outlive it
+            // (its own `Sip` handle keeps the event channel open) and hold up every shutdown
+            // for the whole drain time.
+            () = state.shutdown.cancelled() => return,
             event = events.recv() => match event {
                 Some(event) => event,
                 None => return,
