@@ -208,6 +208,26 @@ test("callers who hang up the moment early media starts: every engagement is cre
   }
 });
 
+test("a server that stops tells its trunk: a caller waiting in the queue gets 480", async () => {
+  const sippPort = await freePort();
+  const { callbar, admin, uri } = await trunkServer(sippPort);
+  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+  const sipp = await startSipp({ scenario: "uac-wait", port: sippPort, remote: server, service: NUMBER });
+  try {
+    const queued = async () => (await callbar.api("GET", "/api/v1/engagements", { token: admin })).body.engagements.length;
+    await expect.poll(queued).toBe(1);
+    await callbar.stop();
+    // SIPp exits 0 only if the 480 came (it waits 30 s for it).
+    const result = await sipp.done;
+    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    expect(callbar.tail(200)).toContain("ending the SIP calls in progress");
+    expect(callbar.tail(200)).not.toContain("still open");
+  } finally {
+    await sipp.stop();
+    await callbar.dispose();
+  }
+});
+
 test("session timers: the caller's interval is granted with the caller refreshing; without a refresh the call ends with BYE", async ({
   playwright,
   launchOptions,

@@ -263,6 +263,23 @@ impl Sip {
         self.forget(call);
     }
 
+    /// Ends every call in progress, as [`Sip::hangup`] does each (BYE, 480 or CANCEL), all at
+    /// once; for a server that is stopping. Waits for the far ends' answers for at most
+    /// `within`, so a trunk that does not answer cannot hold up the stop.
+    pub async fn hangup_all(&self, within: std::time::Duration) {
+        let calls: Vec<CallId> = self.lock().by_id.keys().cloned().collect();
+        if calls.is_empty() {
+            return;
+        }
+        tracing::info!(calls = calls.len(), "ending the SIP calls in progress");
+        let mut hangups = tokio::task::JoinSet::new();
+        for call in calls {
+            let sip = self.clone();
+            hangups.spawn(async move { sip.hangup(&call).await });
+        }
+        let _ = tokio::time::timeout(within, async { while hangups.join_next().await.is_some() {} }).await;
+    }
+
     pub(crate) fn new_call_id(&self) -> CallId {
         let n = self.inner.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         format!("sip-{n}")

@@ -189,11 +189,18 @@ pub async fn start(config: Config) -> anyhow::Result<Started> {
         }
     }
     if !config.sip.trunks.is_empty() {
-        let (sip, events) = callbar_sip::Sip::start(&config.sip, shutdown.child_token()).await?;
+        // The SIP endpoint stops after the trunk task has ended its calls (voice::trunk::run),
+        // not with everything else, so the BYEs still go out.
+        let sip_stop = CancellationToken::new();
+        let (sip, events) = callbar_sip::Sip::start(&config.sip, sip_stop.clone()).await?;
         tracing::info!(listen = %sip.local_addr(), trunks = config.sip.trunks.len(), "SIP trunks ready");
         let (dials, dials_rx) = tokio::sync::mpsc::unbounded_channel();
         state.voice.set_outbound(dials);
-        servers.spawn(voice::trunk::run(state.clone(), sip, events, dials_rx));
+        let state = state.clone();
+        servers.spawn(async move {
+            voice::trunk::run(state, sip, events, dials_rx).await;
+            sip_stop.cancel();
+        });
     }
     servers.spawn(voice::recordings::purge(
         recordings_dir,

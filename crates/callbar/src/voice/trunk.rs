@@ -150,7 +150,11 @@ pub struct DialRequest {
     pub queue_name: String,
 }
 
-/// Handles SIP events and calls to place until the server shuts down.
+/// How long a stopping server waits for the far ends to answer its BYEs and CANCELs.
+const HANGUP_ON_STOP: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Handles SIP events and calls to place until the server shuts down, then ends the calls
+/// in progress.
 pub async fn run(
     state: SharedState,
     sip: Sip,
@@ -160,10 +164,14 @@ pub async fn run(
     let calls = Arc::new(TrunkCalls::default());
     loop {
         let event = tokio::select! {
-            // The SIP endpoint stops with the server; without this the loop would outlive it
-            // (its own `Sip` handle keeps the event channel open) and hold up every shutdown
-            // for the whole drain time.
-            () = state.shutdown.cancelled() => return,
+            // The server is stopping: the trunks hear of it (BYE to answered calls, 480 to
+            // callers still waiting, CANCEL toward numbers being dialled) instead of finding
+            // out from silence. Then the loop ends; its own `Sip` handle would otherwise keep
+            // the event channel open and hold up the stop for the whole drain time.
+            () = state.shutdown.cancelled() => {
+                sip.hangup_all(HANGUP_ON_STOP).await;
+                return;
+            }
             event = events.recv() => match event {
                 Some(event) => event,
                 None => return,
