@@ -228,6 +228,33 @@ test("a server that stops tells its trunk: a caller waiting in the queue gets 48
   }
 });
 
+test("a server that stops tells its trunk: an answered call gets BYE", async ({ playwright, launchOptions }) => {
+  const sippPort = await freePort();
+  const { callbar, uri } = await trunkServer(sippPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
+  let sipp;
+  try {
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+    sipp = await startSipp({ scenario: "uac-answered", port: sippPort, remote: server, service: NUMBER });
+    const card = softphone.locator('article[data-state="ringing"]');
+    await expect(card).toBeVisible();
+    await card.getByRole("button", { name: "Accept" }).click();
+    await sipp.waitForLog(/^answered$/, 15_000);
+    await callbar.stop();
+    // SIPp exits 0 only if the BYE came (it waits 60 s for it) and it answered it.
+    const result = await sipp.done;
+    expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
+    expect((await sipp.logs()).join("\n")).toMatch(/^bye$/m);
+    expect(callbar.tail(200)).toContain("ending the SIP calls in progress");
+  } finally {
+    await sipp?.stop();
+    await agentBrowser.close();
+    await callbar.dispose();
+  }
+});
+
 test("session timers: the caller's interval is granted with the caller refreshing; without a refresh the call ends with BYE", async ({
   playwright,
   launchOptions,
