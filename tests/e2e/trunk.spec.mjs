@@ -208,7 +208,7 @@ test("callers who hang up the moment early media starts: every engagement is cre
   }
 });
 
-test("a server that stops tells its trunk: a caller waiting in the queue gets 480", async () => {
+test("a server that stops tells its trunk: a caller waiting in the queue gets 503, so the trunk can try another server", async () => {
   const sippPort = await freePort();
   const { callbar, admin, uri } = await trunkServer(sippPort);
   const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
@@ -217,7 +217,7 @@ test("a server that stops tells its trunk: a caller waiting in the queue gets 48
     const queued = async () => (await callbar.api("GET", "/api/v1/engagements", { token: admin })).body.engagements.length;
     await expect.poll(queued).toBe(1);
     await callbar.stop();
-    // SIPp exits 0 only if the 480 came (it waits 30 s for it).
+    // SIPp exits 0 only if the 503 came (it waits 30 s for it).
     const result = await sipp.done;
     expect(result.code, `${await sipp.errors()}\n${result.stdout.slice(-3000)}`).toBe(0);
     expect(callbar.tail(200)).toContain("ending the SIP calls in progress");

@@ -250,12 +250,17 @@ impl Sip {
     /// Ends the call from our side: BYE once answered; before that, 480 to a caller or
     /// CANCEL toward a number we dialled. No `Ended` event follows.
     pub async fn hangup(&self, call: &str) {
+        self.end(call, StatusCode::TemporarilyUnavailable).await;
+    }
+
+    /// [`Sip::hangup`], answering a caller who is not answered yet with `unanswered`.
+    async fn end(&self, call: &str, unanswered: StatusCode) {
         let Ok(dialog) = self.closing(call) else { return };
         let answered = matches!(dialog.state(), DialogState::Confirmed(..) | DialogState::WaitAck(..));
         let result = match (answered, dialog.role()) {
             (true, _) => dialog.bye().await,
             (false, TransactionRole::Client) => dialog.hangup().await,
-            (false, TransactionRole::Server) => dialog.reject(Some(StatusCode::TemporarilyUnavailable), None),
+            (false, TransactionRole::Server) => dialog.reject(Some(unanswered), None),
         };
         if let Err(e) = result {
             tracing::debug!(%call, "hanging up: {e}");
@@ -263,9 +268,11 @@ impl Sip {
         self.forget(call);
     }
 
-    /// Ends every call in progress, as [`Sip::hangup`] does each (BYE, 480 or CANCEL), all at
-    /// once; for a server that is stopping. Waits for the far ends' answers for at most
-    /// `within`, so a trunk that does not answer cannot hold up the stop.
+    /// Ends every call in progress, all at once, for a server that is stopping: BYE once
+    /// answered, CANCEL toward a number we dialled, and 503 Service Unavailable to a caller
+    /// not answered yet, which tells the trunk to try another server if it has one (RFC 3261
+    /// §21.5.4). Waits for the far ends' answers for at most `within`, so a trunk that does
+    /// not answer cannot hold up the stop.
     pub async fn hangup_all(&self, within: std::time::Duration) {
         let calls: Vec<CallId> = self.lock().by_id.keys().cloned().collect();
         if calls.is_empty() {
@@ -275,7 +282,7 @@ impl Sip {
         let mut hangups = tokio::task::JoinSet::new();
         for call in calls {
             let sip = self.clone();
-            hangups.spawn(async move { sip.hangup(&call).await });
+            hangups.spawn(async move { sip.end(&call, StatusCode::ServiceUnavailable).await });
         }
         let _ = tokio::time::timeout(within, async { while hangups.join_next().await.is_some() {} }).await;
     }

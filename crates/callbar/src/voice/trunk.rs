@@ -164,7 +164,7 @@ pub async fn run(
     let calls = Arc::new(TrunkCalls::default());
     loop {
         let event = tokio::select! {
-            // The server is stopping: the trunks hear of it (BYE to answered calls, 480 to
+            // The server is stopping: the trunks hear of it (BYE to answered calls, 503 to
             // callers still waiting, CANCEL toward numbers being dialled) instead of finding
             // out from silence. Then the loop ends; its own `Sip` handle would otherwise keep
             // the event channel open and hold up the stop for the whole drain time.
