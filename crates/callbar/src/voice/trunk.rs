@@ -13,10 +13,10 @@
 //! Unknown numbers get 404, a system without free media ports 503; neither creates anything.
 //!
 //! One loop reads the SIP side's events, and it never waits on one call: an INVITE is
-//! answered (183) at once and its engine work goes to the call's own task, which then
-//! handles the call's later events (CANCEL, BYE, re-INVITEs, INFO) in order. Before, the
-//! loop waited for each new engagement to be created, so a slow database write held up the
-//! 183 of every caller behind it.
+//! answered (183) at once and its engine work goes to the call's own task, and every call's
+//! later events (CANCEL, BYE, re-INVITEs, INFO) go to its own task too, which handles them in
+//! order. Before, the loop waited for each new engagement to be created, so a slow database
+//! write held up the 183 of every caller behind it.
 //!
 //! Outbound (click-to-dial): the engine makes the engagement live for the agent at once
 //! (`Output::Dialed`, `zcc-outbound-call-started`), and this module sends the INVITE. The
@@ -53,9 +53,9 @@ struct TrunkCall {
     media: Call,
     /// Our current SDP; later offers in the dialog are made from it.
     local: LocalDescription,
-    /// An inbound call's own task, which handles the call's SIP events in order once its
-    /// engagement exists (see [`inbound`]); outbound calls' events are handled as they come.
-    queue: Option<mpsc::UnboundedSender<SipEvent>>,
+    /// The call's own task, which handles its SIP events in order ([`handle_events`]; an
+    /// inbound call's starts once its engagement exists, see [`inbound`]).
+    queue: mpsc::UnboundedSender<SipEvent>,
 }
 
 /// The agent `agent` calls `phone` (the host's `onclicktoact`, the embed's dialpad): the
@@ -188,13 +188,22 @@ pub async fn run(
             }
             SipEvent::Ended { call, .. } | SipEvent::Reoffered { call, .. } | SipEvent::Dtmf { call, .. } => call,
         };
-        let queue = calls.lock().get(call).and_then(|c| c.queue.clone());
+        let queue = calls.lock().get(call).map(|c| c.queue.clone());
         match queue {
             Some(queue) => {
                 let _ = queue.send(event);
             }
+            // A call that is not (or no longer) ours: nothing to wait for (a re-INVITE is
+            // refused).
             None => on_call_event(&state, &calls, event).await,
         }
+    }
+}
+
+/// A call's own task: its SIP events, in order, until the call is gone from [`TrunkCalls`].
+async fn handle_events(state: SharedState, calls: Arc<TrunkCalls>, mut queued: mpsc::UnboundedReceiver<SipEvent>) {
+    while let Some(event) = queued.recv().await {
+        on_call_event(&state, &calls, event).await;
     }
 }
 
@@ -226,6 +235,25 @@ async fn on_call_event(state: &SharedState, calls: &TrunkCalls, event: SipEvent)
 impl TrunkCalls {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, TrunkCall>> {
         self.calls.lock().expect("trunk calls lock")
+    }
+
+    /// Adds a call; its SIP events go to the returned queue, for [`handle_events`].
+    fn insert(
+        &self,
+        sip_call: &str,
+        engagement: &str,
+        media: Call,
+        local: LocalDescription,
+    ) -> mpsc::UnboundedReceiver<SipEvent> {
+        let (queue, queued) = mpsc::unbounded_channel();
+        let call = TrunkCall {
+            engagement: engagement.to_owned(),
+            media,
+            local,
+            queue,
+        };
+        self.lock().insert(sip_call.to_owned(), call);
+        queued
     }
 }
 
@@ -274,16 +302,7 @@ fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: &Inco
     if let Err(e) = sip.progress(&call.call, local.to_sdp()) {
         tracing::warn!(%engagement, "early media could not be sent: {e}");
     }
-    let (queue, queued) = mpsc::unbounded_channel();
-    calls.lock().insert(
-        call.call.clone(),
-        TrunkCall {
-            engagement: engagement.clone(),
-            media,
-            local,
-            queue: Some(queue),
-        },
-    );
+    let queued = calls.insert(&call.call, &engagement, media, local);
     let caller = number(&call.from).unwrap_or_default();
     let new = NewEngagement {
         customer: Customer {
@@ -320,7 +339,7 @@ struct InboundCall {
 /// in order (a CANCEL that came while the engagement was being created waits for it). The
 /// run loop goes on with other calls meanwhile. Ends when the call is gone from
 /// [`TrunkCalls`].
-async fn inbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, mut call: InboundCall) {
+async fn inbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, call: InboundCall) {
     let engagement = call.engagement;
     if let Err(e) = state.engine.run(Command::CreateEngagement(call.new)).await {
         tracing::warn!(%engagement, "a trunk call could not be queued: {e}");
@@ -331,9 +350,7 @@ async fn inbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, mut call:
         return;
     }
     tokio::spawn(follow(sip, calls.clone(), call.call, call.customer, false));
-    while let Some(event) = call.queued.recv().await {
-        on_call_event(&state, &calls, event).await;
-    }
+    handle_events(state, calls, call.queued).await;
 }
 
 /// Places a call the engine made live, and reports how it goes (see the module docs).
@@ -386,15 +403,8 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
         state
             .voice
             .accepted(&request.engagement, &request.agent, &request.agent_name);
-        calls.lock().insert(
-            sip_call.clone(),
-            TrunkCall {
-                engagement: request.engagement.clone(),
-                media,
-                local: local.clone(),
-                queue: None,
-            },
-        );
+        let queued = calls.insert(&sip_call, &request.engagement, media, local.clone());
+        tokio::spawn(handle_events(state.clone(), calls.clone(), queued));
         tokio::spawn(follow(sip.clone(), calls.clone(), sip_call.clone(), customer_rx, true));
         state.agents.send_one(
             &request.agent,
