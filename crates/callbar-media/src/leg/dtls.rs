@@ -22,12 +22,14 @@ use str0m::crypto::dtls::ProtocolVersion;
 use str0m::crypto::dtls::{DtlsCert, DtlsImplError, DtlsInstance, DtlsOutput, DtlsProvider, DtlsVersion};
 use str0m::crypto::{CryptoError, CryptoProvider};
 
+/// The DTLS provider of every `Rtc` this crate builds.
+static DTLS: SharedConfig = SharedConfig {
+    configs: Mutex::new(Vec::new()),
+};
+
 /// The crypto provider for every `Rtc` this crate builds.
 pub(crate) fn crypto_provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    static DTLS: SharedConfig = SharedConfig {
-        configs: Mutex::new(Vec::new()),
-    };
     PROVIDER
         .get_or_init(|| {
             let mut provider = str0m::crypto::from_feature_flags();
@@ -170,8 +172,20 @@ mod tests {
     #[test]
     fn every_rtc_gets_the_shared_provider() {
         assert!(Arc::ptr_eq(&crypto_provider(), &crypto_provider()));
+        let configured = super::super::webrtc::rtc_config(true);
+        assert!(
+            configured
+                .crypto_provider()
+                .is_some_and(|p| Arc::ptr_eq(p, &crypto_provider()))
+        );
         let dtls = crypto_provider().dtls_provider;
         let cert = dtls.generate_certificate().expect("a certificate");
         assert!(dtls.new_dtls(&cert, Instant::now(), DtlsVersion::Dtls12, None).is_ok());
+    }
+
+    #[test]
+    fn the_warm_up_validates_the_configuration_legs_will_use() {
+        warm_up();
+        assert!(!DTLS.configs.lock().unwrap().is_empty());
     }
 }
