@@ -7,9 +7,13 @@
 // while it rings, unknown numbers (404) and a full server (503) are tested too, and so are
 // digits a caller signals in SIP INFO requests, required extensions (420), session timers
 // (RFC 4028: granted, refreshed, expired; 422), ringback while an outbound call rings without
-// early media, and the queue's outbound trunk (SIPp).
+// early media, and the queue's outbound trunk (SIPp). So are callers answered while the
+// database is locked, callers who cancel at once, and a server that stops mid-call.
 
+import { spawn } from "node:child_process";
 import dgram from "node:dgram";
+import { once } from "node:events";
+import path from "node:path";
 import { test, expect } from "./fixtures/test.mjs";
 import { measure, toneBrowser } from "./fixtures/audio.mjs";
 import { DEMO_AGENTS, startCallbar } from "./fixtures/server.mjs";
@@ -23,6 +27,24 @@ test.setTimeout(90_000);
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Takes the write lock of a server's database with the sqlite3 shell, as a long write by
+ * another connection would, until `release()`. Release it within the server's 5 s busy
+ * timeout: a write that waits longer fails, and the engine stops.
+ * @param {string} dataDir
+ */
+async function lockDatabase(dataDir) {
+  const shell = spawn("sqlite3", ["-batch", path.join(dataDir, "callbar.db")], { stdio: ["pipe", "pipe", "inherit"] });
+  shell.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n");
+  await new Promise((resolve) => shell.stdout.on("data", (d) => String(d).includes("locked") && resolve(undefined)));
+  return {
+    release: async () => {
+      shell.stdin.end("ROLLBACK;\n.quit\n");
+      await once(shell, "close");
+    },
+  };
+}
 
 /**
  * A Callbar server whose trunk is the phone at `phonePort`, with the number NUMBER routed
@@ -44,7 +66,49 @@ async function trunkServer(phonePort, args = []) {
     body: { name: "Main line", kind: "phone", address: NUMBER, queue: voice.id },
   });
   expect(created.status).toBe(201);
-  return { callbar, admin, uri: (/** @type {string} */ number) => `sip:${number}@127.0.0.1:${sipPort}` };
+  const address = `127.0.0.1:${sipPort}`;
+  return { callbar, admin, address, uri: (/** @type {string} */ number) => `sip:${number}@${address}` };
+}
+
+/**
+ * A trunk server with an agent Ready in Chromium (microphone 1000 Hz), who accepts a call
+ * from the SIPp caller `scenario`. `close()` stops SIPp, the browser and the server.
+ * @param {any} playwright
+ * @param {any} launchOptions
+ * @param {string} scenario
+ */
+async function sippCallAccepted(playwright, launchOptions, scenario) {
+  const sippPort = await freePort();
+  const { callbar, admin, address } = await trunkServer(sippPort);
+  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
+  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
+  let sipp;
+  const close = async () => {
+    await sipp?.stop();
+    await agentBrowser.close();
+    await callbar.dispose();
+  };
+  try {
+    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
+    sipp = await startSipp({ scenario, port: sippPort, remote: address, service: NUMBER });
+    const card = softphone.locator('article[data-state="ringing"]');
+    await expect(card).toBeVisible();
+    await card.getByRole("button", { name: "Accept" }).click();
+    return { callbar, admin, sipp, softphone, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * The states of the server's engagements, as "state: reason".
+ * @param {Awaited<ReturnType<typeof startCallbar>>} callbar
+ * @param {string} admin
+ */
+async function engagementStates(callbar, admin) {
+  const { body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
+  return body.engagements.map((/** @type {any} */ e) => `${e.state.state}: ${e.state.reason}`);
 }
 
 test("a phone caller and an agent hear each other; hold, DTMF both ways, a malformed SIP burst, BYE", async ({
@@ -121,20 +185,10 @@ test("a caller that sends its digits as SIP INFO: they reach the engagement; an 
   playwright,
   launchOptions,
 }) => {
-  const sippPort = await freePort();
-  const { callbar, admin, uri } = await trunkServer(sippPort);
-  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
-  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
-  let sipp;
+  // INFO dtmf-relay "Signal=4" and application/dtmf "2", each answered 200, then
+  // "Signal=X", which must be answered 400: SIPp exits 0 only if all of that happened.
+  const { callbar, admin, sipp, softphone, close } = await sippCallAccepted(playwright, launchOptions, "uac-info-dtmf");
   try {
-    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
-    // INFO dtmf-relay "Signal=4" and application/dtmf "2", each answered 200, then
-    // "Signal=X", which must be answered 400: SIPp exits 0 only if all of that happened.
-    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
-    sipp = await startSipp({ scenario: "uac-info-dtmf", port: sippPort, remote: server, service: NUMBER });
-    const card = softphone.locator('article[data-state="ringing"]');
-    await expect(card).toBeVisible();
-    await card.getByRole("button", { name: "Accept" }).click();
     const live = softphone.locator("article[data-engagement-id]").first();
     const engagementId = await live.getAttribute("data-engagement-id");
     const result = await sipp.done;
@@ -145,16 +199,13 @@ test("a caller that sends its digits as SIP INFO: they reach the engagement; an 
       .poll(async () => (await callbar.api("GET", `/api/v1/engagements/${engagementId}`, { token: admin })).body.customVariables?.CallerInput)
       .toBe("42");
   } finally {
-    await sipp?.stop();
-    await agentBrowser.close();
-    await callbar.dispose();
+    await close();
   }
 });
 
 test("INVITEs Callbar cannot take as asked: an unsupported required extension gets 420, a session interval below 90 s 422; neither creates anything", async () => {
   const sippPort = await freePort();
-  const { callbar, admin, uri } = await trunkServer(sippPort);
-  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+  const { callbar, admin, address: server } = await trunkServer(sippPort);
   try {
     for (const [scenario, logged] of /** @type {const} */ ([
       // Require: 100rel, timer: session timers are supported, reliable provisionals are not.
@@ -178,10 +229,35 @@ test("INVITEs Callbar cannot take as asked: an unsupported required extension ge
   }
 });
 
+test("while the database is locked, callers still get early media: one call's engagement does not hold up the next caller's 183", async () => {
+  const sippPort = await freePort();
+  const { callbar, admin, address: server } = await trunkServer(sippPort);
+  const lock = await lockDatabase(callbar.dataDir);
+  let locked = true;
+  try {
+    // Two callers, each cancelling once its 183 arrives. The first call's engagement cannot
+    // be logged until the lock goes; the second caller must get its 183 regardless.
+    const sipp = await startSipp({ scenario: "uac-cancel-at-once", port: sippPort, remote: server, service: NUMBER, calls: 2 });
+    try {
+      const result = await Promise.race([sipp.done, sleep(3_000).then(() => null)]);
+      expect(result, "the second caller got no 183 while the first call's engagement waited for the database").not.toBeNull();
+      expect(result?.code, `${await sipp.errors()}\n${result?.stdout.slice(-3000)}`).toBe(0);
+    } finally {
+      await lock.release();
+      locked = false;
+      await sipp.stop();
+    }
+    // Once the database is free, both engagements are created and end abandoned.
+    await expect.poll(() => engagementStates(callbar, admin)).toEqual(Array(2).fill("abandoned: customerLeft"));
+  } finally {
+    if (locked) await lock.release();
+    await callbar.dispose();
+  }
+});
+
 test("callers who hang up the moment early media starts: every engagement is created, then abandoned; none stays queued; the server stops without waiting", async () => {
   const sippPort = await freePort();
-  const { callbar, admin, uri } = await trunkServer(sippPort);
-  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+  const { callbar, admin, address: server } = await trunkServer(sippPort);
   try {
     // Five callers in a row, each sending CANCEL as soon as the 183 arrives, while the server
     // may still be creating the call's engagement. Nobody is Ready, so a lost CANCEL would
@@ -193,11 +269,7 @@ test("callers who hang up the moment early media starts: every engagement is cre
     } finally {
       await sipp.stop();
     }
-    const states = async () => {
-      const { body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
-      return body.engagements.map((/** @type {any} */ e) => `${e.state.state}: ${e.state.reason}`);
-    };
-    await expect.poll(states).toEqual(Array(5).fill("abandoned: customerLeft"));
+    await expect.poll(() => engagementStates(callbar, admin)).toEqual(Array(5).fill("abandoned: customerLeft"));
     // A graceful stop with a trunk configured: nothing is left running, so the server does
     // not wait out its drain time.
     await callbar.stop();
@@ -210,8 +282,7 @@ test("callers who hang up the moment early media starts: every engagement is cre
 
 test("a server that stops tells its trunk: a caller waiting in the queue gets 503, so the trunk can try another server", async () => {
   const sippPort = await freePort();
-  const { callbar, admin, uri } = await trunkServer(sippPort);
-  const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
+  const { callbar, admin, address: server } = await trunkServer(sippPort);
   const sipp = await startSipp({ scenario: "uac-wait", port: sippPort, remote: server, service: NUMBER });
   try {
     const queued = async () => (await callbar.api("GET", "/api/v1/engagements", { token: admin })).body.engagements.length;
@@ -229,18 +300,8 @@ test("a server that stops tells its trunk: a caller waiting in the queue gets 50
 });
 
 test("a server that stops tells its trunk: an answered call gets BYE", async ({ playwright, launchOptions }) => {
-  const sippPort = await freePort();
-  const { callbar, uri } = await trunkServer(sippPort);
-  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
-  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
-  let sipp;
+  const { callbar, sipp, close } = await sippCallAccepted(playwright, launchOptions, "uac-answered");
   try {
-    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
-    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
-    sipp = await startSipp({ scenario: "uac-answered", port: sippPort, remote: server, service: NUMBER });
-    const card = softphone.locator('article[data-state="ringing"]');
-    await expect(card).toBeVisible();
-    await card.getByRole("button", { name: "Accept" }).click();
     await sipp.waitForLog(/^answered$/, 15_000);
     await callbar.stop();
     // SIPp exits 0 only if the BYE came (it waits 60 s for it) and it answered it.
@@ -249,9 +310,7 @@ test("a server that stops tells its trunk: an answered call gets BYE", async ({ 
     expect((await sipp.logs()).join("\n")).toMatch(/^bye$/m);
     expect(callbar.tail(200)).toContain("ending the SIP calls in progress");
   } finally {
-    await sipp?.stop();
-    await agentBrowser.close();
-    await callbar.dispose();
+    await close();
   }
 });
 
@@ -260,20 +319,10 @@ test("session timers: the caller's interval is granted with the caller refreshin
   launchOptions,
 }) => {
   test.setTimeout(150_000);
-  const sippPort = await freePort();
-  const { callbar, uri } = await trunkServer(sippPort);
-  const agentBrowser = await toneBrowser(playwright, launchOptions, 1000);
-  /** @type {Awaited<ReturnType<typeof startSipp>> | undefined} */
-  let sipp;
+  // SIPp checks the 200 OK (Session-Expires: 90;refresher=uac, Require: timer) and the
+  // 200 to its UPDATE refresh, then waits for the server's BYE.
+  const { sipp, softphone, close } = await sippCallAccepted(playwright, launchOptions, "uac-session-timer");
   try {
-    const { phone: softphone } = await readyAgent(agentBrowser, callbar, DEMO_AGENTS[0]);
-    // SIPp checks the 200 OK (Session-Expires: 90;refresher=uac, Require: timer) and the
-    // 200 to its UPDATE refresh, then waits for the server's BYE.
-    const server = uri(NUMBER).replace(/^sip:[^@]*@/, "");
-    sipp = await startSipp({ scenario: "uac-session-timer", port: sippPort, remote: server, service: NUMBER });
-    const card = softphone.locator('article[data-state="ringing"]');
-    await expect(card).toBeVisible();
-    await card.getByRole("button", { name: "Accept" }).click();
     const live = softphone.locator("article[data-engagement-id]").first();
     await sipp.waitForLog(/^refreshed session-expires= *90;refresher=uac$/, 15_000);
     const result = await sipp.done;
@@ -288,9 +337,7 @@ test("session timers: the caller's interval is granted with the caller refreshin
     expect(waited).toBeLessThan(63);
     await expect(live).toHaveAttribute("data-state", "wrapup");
   } finally {
-    await sipp?.stop();
-    await agentBrowser.close();
-    await callbar.dispose();
+    await close();
   }
 });
 
