@@ -30,13 +30,21 @@ pub const HEADER_LEN: usize = 12;
 /// Returns `None` for anything that is not version-2 RTP, for RTCP (payload types 72–76 with
 /// the marker bit, RFC 5761 §4) and for truncated packets.
 pub fn parse_packet(packet: &[u8]) -> Option<(RtpHeader, &[u8])> {
+    let (header, start) = parse_header(packet)?;
+    let payload = unpad(packet[0], packet.get(start..)?)?;
+    Some((header, payload))
+}
+
+/// Parses the header of an RTP packet: its fixed part and its whole length (CSRCs and
+/// extension included), where the payload starts. `None` as for [`parse_packet`]; the
+/// payload is not looked at (an SRTP payload is still encrypted).
+pub fn parse_header(packet: &[u8]) -> Option<(RtpHeader, usize)> {
     if packet.len() < HEADER_LEN || packet[0] >> 6 != 2 {
         return None;
     }
     if (200..=204).contains(&packet[1]) {
         return None;
     }
-    let padding = packet[0] & 0x20 != 0;
     let extension = packet[0] & 0x10 != 0;
     let csrcs = usize::from(packet[0] & 0x0F);
     let mut start = HEADER_LEN + 4 * csrcs;
@@ -45,12 +53,9 @@ pub fn parse_packet(packet: &[u8]) -> Option<(RtpHeader, &[u8])> {
         let words = usize::from(u16::from_be_bytes([ext[2], ext[3]]));
         start += 4 + 4 * words;
     }
-    let mut end = packet.len();
-    if padding {
-        let pad = usize::from(*packet.last()?);
-        end = end.checked_sub(pad)?;
+    if start > packet.len() {
+        return None;
     }
-    let payload = packet.get(start..end)?;
     let header = RtpHeader {
         marker: packet[1] & 0x80 != 0,
         payload_type: packet[1] & 0x7F,
@@ -58,7 +63,17 @@ pub fn parse_packet(packet: &[u8]) -> Option<(RtpHeader, &[u8])> {
         timestamp: u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]),
         ssrc: u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]),
     };
-    Some((header, payload))
+    Some((header, start))
+}
+
+/// Removes RTP padding from a payload, if the header's first byte (`first`) says there is
+/// some: the payload's last byte counts the padding bytes, itself included.
+pub fn unpad(first: u8, payload: &[u8]) -> Option<&[u8]> {
+    if first & 0x20 == 0 {
+        return Some(payload);
+    }
+    let pad = usize::from(*payload.last()?);
+    payload.get(..payload.len().checked_sub(pad)?)
 }
 
 /// Writes `header` and `payload` into `out`; returns the packet length, or `None` if `out`

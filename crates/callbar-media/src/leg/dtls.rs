@@ -13,14 +13,23 @@
 //! first caller does not wait for it.
 //!
 //! Everything else is str0m's provider unchanged: certificate generation, SRTP, hashes,
-//! and the DTLS instance itself (`dimpl::Dtls`, to which [`Instance`] only delegates).
+//! and the DTLS instance itself (`dimpl::Dtls`, to which [`Instance`] delegates). The one
+//! addition: an instance also leaves the SRTP keying material it exports in its leg's
+//! [`KeySlot`], for the lean SRTP path ([`super::srtp`]). str0m builds the DTLS instance
+//! inside `RtcConfig::build`, so [`build_rtc`] hands the slot over through a thread-local
+//! for the length of that call.
 
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
+
+use str0m::{Rtc, RtcConfig};
 
 use str0m::crypto::dtls::ProtocolVersion;
 use str0m::crypto::dtls::{DtlsCert, DtlsImplError, DtlsInstance, DtlsOutput, DtlsProvider, DtlsVersion};
 use str0m::crypto::{CryptoError, CryptoProvider};
+
+use super::srtp::KeySlot;
 
 /// The DTLS provider of every `Rtc` this crate builds.
 static DTLS: SharedConfig = SharedConfig {
@@ -37,6 +46,20 @@ pub(crate) fn crypto_provider() -> Arc<CryptoProvider> {
             Arc::new(provider)
         })
         .clone()
+}
+
+thread_local! {
+    /// The key slot of the `Rtc` being built on this thread (see [`build_rtc`]).
+    static BUILDING: RefCell<Option<Arc<KeySlot>>> = const { RefCell::new(None) };
+}
+
+/// Builds an `Rtc` whose DTLS session will leave its SRTP keys in the returned slot.
+pub(crate) fn build_rtc(config: RtcConfig, now: Instant) -> (Rtc, Arc<KeySlot>) {
+    let slot = Arc::new(KeySlot::default());
+    BUILDING.with(|b| *b.borrow_mut() = Some(slot.clone()));
+    let rtc = config.build(now);
+    BUILDING.with(|b| b.borrow_mut().take());
+    (rtc, slot)
 }
 
 /// Pays the process's one-time crypto costs now (AWS-LC's start, the shared DTLS
@@ -98,12 +121,17 @@ impl DtlsProvider for SharedConfig {
             DtlsVersion::Auto => dimpl::Dtls::new_auto(config, cert.clone(), now),
             other => return Err(CryptoError::Other(format!("unsupported DTLS version: {other}"))),
         };
-        Ok(Box::new(Instance(dtls)))
+        let keys = BUILDING.with(|b| b.borrow_mut().take());
+        Ok(Box::new(Instance { dtls, keys }))
     }
 }
 
 /// One leg's DTLS session.
-struct Instance(dimpl::Dtls);
+struct Instance {
+    dtls: dimpl::Dtls,
+    /// Where the exported SRTP keys go (none for an `Rtc` not built by [`build_rtc`]).
+    keys: Option<Arc<KeySlot>>,
+}
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,43 +141,47 @@ impl std::fmt::Debug for Instance {
 
 impl DtlsInstance for Instance {
     fn set_active(&mut self, active: bool) {
-        self.0.set_active(active);
+        self.dtls.set_active(active);
     }
 
     fn handle_packet(&mut self, packet: &[u8]) -> Result<(), DtlsImplError> {
-        self.0.handle_packet(packet)
+        self.dtls.handle_packet(packet)
     }
 
     fn poll_output<'a>(&mut self, buf: &'a mut [u8]) -> DtlsOutput<'a> {
-        self.0.poll_output(buf)
+        let output = self.dtls.poll_output(buf);
+        if let (DtlsOutput::KeyingMaterial(material, profile), Some(keys)) = (&output, &self.keys) {
+            keys.put(material, *profile, self.dtls.is_active());
+        }
+        output
     }
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), DtlsImplError> {
-        self.0.handle_timeout(now)
+        self.dtls.handle_timeout(now)
     }
 
     fn send_application_data(&mut self, data: &[u8]) -> Result<usize, DtlsImplError> {
-        self.0.send_application_data(data)
+        self.dtls.send_application_data(data)
     }
 
     fn is_active(&self) -> bool {
-        self.0.is_active()
+        self.dtls.is_active()
     }
 
     fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.0.protocol_version()
+        self.dtls.protocol_version()
     }
 
     fn is_closing(&self) -> bool {
-        self.0.is_closing()
+        self.dtls.is_closing()
     }
 
     fn is_closed(&self) -> bool {
-        self.0.is_closed()
+        self.dtls.is_closed()
     }
 
     fn close(&mut self) -> Result<(), DtlsImplError> {
-        self.0.close()
+        self.dtls.close()
     }
 }
 

@@ -19,6 +19,7 @@
 mod dtls;
 pub(crate) mod rtp;
 mod socket;
+mod srtp;
 mod standalone;
 mod stats;
 pub(crate) mod timeline;

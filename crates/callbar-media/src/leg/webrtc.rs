@@ -16,6 +16,9 @@
 //!   far end's jitter buffer does that), so str0m's sample layer (depacketizing, reordering,
 //!   packetizing) would only cost CPU and hold late frames back. DTMF goes out as RFC 4733
 //!   packets from [`EventPackets`], the same schedule as toward a trunk.
+//! - Once DTLS is up and str0m has sent one audio packet for us, the leg's audio takes the
+//!   lean SRTP path ([`super::srtp`]): sealed and opened here with the keys DTLS exported,
+//!   without str0m. str0m keeps ICE, DTLS, RTCP and anything that path does not know.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -29,6 +32,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::rtp::{Extension, RtpPacket, RtpWrite};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcConfig};
 
+use super::srtp::{Context, Inbound, KeySlot, Opened, Outbound};
 use super::stats::StatsCell;
 use super::{CloseReason, InFrame, Io, LegEvent, OutFrame, ProtoEvent, far_future, random_u64};
 use crate::dtmf::EventPackets;
@@ -62,6 +66,63 @@ pub(crate) struct WebRtcProto {
     ts_base: u32,
     /// The telephone event being sent.
     dtmf: Option<EventPackets>,
+    /// Where the DTLS session leaves the SRTP keys.
+    keys: Arc<KeySlot>,
+    lean: Lean,
+}
+
+/// The lean SRTP path's state.
+enum Lean {
+    /// Waiting for DTLS and for str0m's first audio packet.
+    Waiting,
+    /// Audio is sealed here; received audio is opened here once str0m has delivered one
+    /// packet of the stream (`open` holds the receive context until then).
+    On(Box<LeanPath>),
+    /// The keys are of a profile the path does not know: str0m does all of the SRTP.
+    Off,
+}
+
+/// The lean path of a leg that has it.
+struct LeanPath {
+    outbound: Outbound,
+    /// Where str0m sent its audio: the remote of the selected ICE pair.
+    to: SocketAddr,
+    open: Option<Context>,
+    inbound: Option<Inbound>,
+}
+
+impl Lean {
+    /// Starts the path on str0m's first audio packet, `sent` to `to`, if the keys are known.
+    fn start(&mut self, keys: &KeySlot, sent: &[u8], to: SocketAddr) {
+        // RFC 7983 and RFC 5761: RTP starts with 128–191 and is not of RTCP's types 192–223.
+        let rtp = matches!(sent, [128..=191, second, ..] if !(192..=223).contains(second));
+        if !matches!(self, Lean::Waiting) || !rtp {
+            return;
+        }
+        *self = match keys.contexts(&super::dtls::crypto_provider()) {
+            Some((seal, open)) => match Outbound::new(seal, sent) {
+                Some(outbound) => Lean::On(Box::new(LeanPath {
+                    outbound,
+                    to,
+                    open: Some(open),
+                    inbound: None,
+                })),
+                None => Lean::Off,
+            },
+            None => Lean::Off,
+        };
+    }
+}
+
+/// How [`WebRtcProto::write`] sent a packet.
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    /// Sealed and sent on the lean path.
+    Sent,
+    /// Given to str0m, which encrypts it: a drain must follow.
+    ToStr0m,
+    /// Not sent (no audio stream yet).
+    Not,
 }
 
 impl std::fmt::Debug for WebRtcProto {
@@ -117,14 +178,14 @@ impl WebRtcProto {
         if !offers_pcmu(offer_sdp) {
             return Err(MediaError::NoPcmu);
         }
-        let mut rtc = rtc_config(true).build(now);
+        let (mut rtc, keys) = super::dtls::build_rtc(rtc_config(true), now);
         let candidate = Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
             .map_err(|e| MediaError::BadOffer(e.to_string()))?;
-        let mut proto = WebRtcProto::new(rtc, local, now);
+        let mut proto = WebRtcProto::new(rtc, keys, local, now);
         proto.drain_setup(now)?;
         // str0m reports `MediaAdded` only once DTLS is up; the mid is in the offer.
         let mid = audio_mid(offer_sdp)
@@ -142,7 +203,7 @@ impl WebRtcProto {
     /// The offering side (the test and load client): a full ICE agent that sends a
     /// `sendrecv` PCMU offer.
     pub(crate) fn offer(local: SocketAddr, now: Instant) -> Result<(String, SdpPendingOffer, WebRtcProto), MediaError> {
-        let mut rtc = rtc_config(false).build(now);
+        let (mut rtc, keys) = super::dtls::build_rtc(rtc_config(false), now);
         let candidate = Candidate::host(local, "udp").map_err(|e| MediaError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let mut api = rtc.sdp_api();
@@ -150,7 +211,7 @@ impl WebRtcProto {
         let (offer, pending) = api
             .apply()
             .ok_or_else(|| MediaError::BadOffer("nothing to offer".into()))?;
-        let mut proto = WebRtcProto::new(rtc, local, now);
+        let mut proto = WebRtcProto::new(rtc, keys, local, now);
         proto.mid = Some(mid);
         proto.drain_setup(now)?;
         Ok((offer.to_sdp_string(), pending, proto))
@@ -172,7 +233,7 @@ impl WebRtcProto {
         Ok(())
     }
 
-    fn new(rtc: Rtc, local: SocketAddr, now: Instant) -> WebRtcProto {
+    fn new(rtc: Rtc, keys: Arc<KeySlot>, local: SocketAddr, now: Instant) -> WebRtcProto {
         WebRtcProto {
             rtc,
             mid: None,
@@ -187,6 +248,8 @@ impl WebRtcProto {
             seq_out: random_u64() & 0x7FFF,
             ts_base: random_u64() as u32,
             dtmf: None,
+            keys,
+            lean: Lean::Waiting,
         }
     }
 
@@ -244,6 +307,29 @@ impl WebRtcProto {
         io: &Io<'_>,
         emit: &mut dyn FnMut(ProtoEvent<'_>),
     ) {
+        if let Lean::On(path) = &mut self.lean
+            && let Some(inbound) = &mut path.inbound
+        {
+            let mut plain = [0u8; crate::RECV_BUFFER];
+            match inbound.open(data, &mut plain) {
+                Opened::NotOurs => {}
+                Opened::Rejected => {
+                    StatsCell::add(&io.stats.rejected, 1);
+                    return;
+                }
+                Opened::Packet { header, index, len } => {
+                    let media = Media {
+                        pt: header.payload_type,
+                        index,
+                        timestamp: header.timestamp,
+                        payload: &plain[..len],
+                        shared: None,
+                    };
+                    self.on_media(now, media, io.stats, emit);
+                    return;
+                }
+            }
+        }
         let Ok(contents) = data.try_into() else {
             StatsCell::add(&io.stats.rejected, 1);
             return;
@@ -302,7 +388,12 @@ impl WebRtcProto {
                     self.deadline = t;
                     return;
                 }
-                Output::Transmit(t) => io.send(&t.contents, t.destination),
+                Output::Transmit(t) => {
+                    io.send(&t.contents, t.destination);
+                    if self.up {
+                        self.lean.start(&self.keys, &t.contents, t.destination);
+                    }
+                }
                 Output::Event(e) => self.on_event(e, io.stats, emit),
             }
         }
@@ -332,15 +423,34 @@ impl WebRtcProto {
         }
     }
 
+    /// An RTP packet str0m decrypted: the lean path continues its stream from here.
     fn on_rtp(&mut self, p: &RtpPacket, stats: &StatsCell, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
-        let pt = Some(p.header.payload_type);
-        let tele = pt == self.tele;
-        if pt != self.pcmu && !tele {
+        if let Lean::On(path) = &mut self.lean
+            && path.inbound.is_none()
+            && let Some(context) = path.open.take()
+        {
+            path.inbound = Some(Inbound::new(context, *p.header.ssrc, *p.seq_no));
+        }
+        let media = Media {
+            pt: *p.header.payload_type,
+            index: *p.seq_no,
+            timestamp: p.header.timestamp,
+            payload: &p.payload,
+            shared: Some(&p.payload),
+        };
+        self.on_media(p.timestamp, media, stats, emit);
+    }
+
+    /// A received RTP packet, from str0m or the lean path: audio or a telephone event.
+    fn on_media(&mut self, at: Instant, m: Media<'_>, stats: &StatsCell, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+        let pt = Some(m.pt);
+        let tele = pt == self.tele.map(|t| *t);
+        if pt != self.pcmu.map(|p| *p) && !tele {
             StatsCell::add(&stats.rejected, 1);
             return;
         }
-        stats.received(p.timestamp, p.payload.len());
-        let seq = *p.seq_no;
+        stats.received(at, m.payload.len());
+        let seq = m.index;
         if let Some(prev) = self.last_seq
             && seq > prev + 1
             && seq - prev < 1000
@@ -351,29 +461,39 @@ impl WebRtcProto {
         if !tele {
             emit(ProtoEvent::Audio(InFrame {
                 codec: Codec::Pcmu,
-                payload: &p.payload,
-                shared: Some(&p.payload),
-                timestamp: p.header.timestamp,
+                payload: m.payload,
+                shared: m.shared,
+                timestamp: m.timestamp,
             }));
-        } else if let Some(e) = EventPayload::parse(&p.payload) {
+        } else if let Some(e) = EventPayload::parse(m.payload) {
             let ms = u32::from(e.duration) / 8;
-            emit(ProtoEvent::Tele(u64::from(p.header.timestamp), e.event, e.end, ms));
+            emit(ProtoEvent::Tele(u64::from(m.timestamp), e.event, e.end, ms));
         }
     }
 
-    /// Writes one RTP packet; str0m encrypts it and hands it back at the next drain.
-    fn write(&mut self, pt: Pt, ts: u32, marker: bool, now: Instant, payload: Arc<[u8]>) -> bool {
+    /// Writes one RTP packet: sealed and sent here on the lean path, else given to str0m.
+    fn write(&mut self, now: Instant, p: OutPacket<'_>, io: &Io<'_>) -> Written {
         let Some(mid) = self.mid else {
-            return false;
+            return Written::Not;
         };
+        let (pt, marker) = (p.pt, p.marker);
+        let ts = p.timestamp.wrapping_add(self.ts_base);
+        if let Lean::On(path) = &mut self.lean {
+            self.seq_out += 1;
+            let mut wire = [0u8; crate::RECV_BUFFER];
+            if let Some(len) = path.outbound.seal(*pt, marker, self.seq_out, ts, p.payload, &mut wire) {
+                io.send(&wire[..len], path.to);
+            }
+            return Written::Sent;
+        }
         let mut api = self.rtc.direct_api();
         let Some(stream) = api.stream_tx_by_mid(mid, None) else {
-            return false;
+            return Written::Not;
         };
         self.seq_out += 1;
-        let ts = ts.wrapping_add(self.ts_base);
-        stream.write_rtp(RtpWrite::new(pt, self.seq_out.into(), ts, now, payload).marker(marker));
-        true
+        let data = p.shared.cloned().unwrap_or_else(|| Arc::from(p.payload));
+        stream.write_rtp(RtpWrite::new(pt, self.seq_out.into(), ts, now, data).marker(marker));
+        Written::ToStr0m
     }
 
     /// Sends a frame (transcoding PCMA to PCMU if needed); false if it could not be sent.
@@ -389,22 +509,30 @@ impl WebRtcProto {
         let (Some(pt), true) = (self.pcmu, self.up) else {
             return false;
         };
-        let data: Arc<[u8]> = match (frame.codec, frame.shared) {
-            (Codec::Pcmu, Some(shared)) => shared.clone(),
-            (Codec::Pcmu, None) => Arc::from(frame.payload),
-            (Codec::Pcma, _) => {
-                self.scratch.clear();
-                self.scratch
-                    .extend(frame.payload.iter().map(|&b| Codec::Pcma.transcode(Codec::Pcmu, b)));
-                Arc::from(&self.scratch[..])
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let (payload, shared) = match frame.codec {
+            Codec::Pcmu => (frame.payload, frame.shared),
+            Codec::Pcma => {
+                scratch.clear();
+                scratch.extend(frame.payload.iter().map(|&b| Codec::Pcma.transcode(Codec::Pcmu, b)));
+                (&scratch[..], None)
             }
         };
-        let len = data.len();
-        if !self.write(pt, ts as u32, marker, now, data) {
-            return false;
+        let packet = OutPacket {
+            pt,
+            timestamp: ts as u32,
+            marker,
+            payload,
+            shared,
+        };
+        let written = self.write(now, packet, io);
+        self.scratch = scratch;
+        match written {
+            Written::Not => return false,
+            Written::ToStr0m => self.drain_after_send(io, pending),
+            Written::Sent => {}
         }
-        io.stats.sent(len);
-        self.drain_after_send(io, pending);
+        io.stats.sent(frame.payload.len());
         true
     }
 
@@ -435,7 +563,14 @@ impl WebRtcProto {
         };
         let mut wrote = false;
         while let Some(p) = d.due(now) {
-            wrote |= self.write(pt, p.timestamp, p.marker, now, Arc::from(&p.payload[..]));
+            let packet = OutPacket {
+                pt,
+                timestamp: p.timestamp,
+                marker: p.marker,
+                payload: &p.payload,
+                shared: None,
+            };
+            wrote |= self.write(now, packet, io) == Written::ToStr0m;
         }
         if d.next_at().is_some() {
             self.dtmf = Some(d);
@@ -459,6 +594,28 @@ impl WebRtcProto {
         }
         self.rtc.disconnect();
     }
+}
+
+/// A received RTP packet's parts.
+struct Media<'a> {
+    pt: u8,
+    /// The extended sequence number.
+    index: u64,
+    timestamp: u32,
+    payload: &'a [u8],
+    /// The payload already in an `Arc` (from str0m), for forwarding without a copy.
+    shared: Option<&'a Arc<[u8]>>,
+}
+
+/// An RTP packet to send.
+struct OutPacket<'a> {
+    pt: Pt,
+    /// On the bridge's timeline (the leg adds its random base).
+    timestamp: u32,
+    marker: bool,
+    payload: &'a [u8],
+    /// `payload` already in an `Arc`, which str0m takes as it is.
+    shared: Option<&'a Arc<[u8]>>,
 }
 
 /// Where a drain after our own write puts what it finds: only transmits and timeouts are
