@@ -92,14 +92,29 @@ struct LeanPath {
 }
 
 impl Lean {
-    /// Starts the path on str0m's first audio packet, `sent` to `to`, if the keys are known.
-    fn start(&mut self, keys: &KeySlot, sent: &[u8], to: SocketAddr) {
-        // RFC 7983 and RFC 5761: RTP starts with 128–191 and is not of RTCP's types 192–223.
-        let rtp = matches!(sent, [128..=191, second, ..] if !(192..=223).contains(second));
-        if !matches!(self, Lean::Waiting) || !rtp {
+    /// Follows what str0m sends once DTLS is up: its first audio packet starts the path (if
+    /// the keys are known), and its RTP and RTCP show where the selected ICE pair's remote is
+    /// (str0m follows a change of pair, so the path does too).
+    fn on_transmit(&mut self, keys: &KeySlot, sent: &[u8], to: SocketAddr) {
+        // RFC 7983: RTP and RTCP start with 128–191; RFC 5761: RTCP's types are 192–223.
+        let Some(&[first, second]) = sent.get(..2) else {
+            return;
+        };
+        if !(128..=191).contains(&first) {
             return;
         }
-        *self = match keys.contexts(&super::dtls::crypto_provider()) {
+        match self {
+            Lean::On(path) => path.to = to,
+            Lean::Waiting if !(192..=223).contains(&second) && keys.is_filled() => self.start(keys, sent, to),
+            Lean::Waiting | Lean::Off => {}
+        }
+    }
+
+    /// Starts the path on str0m's first audio packet, `sent` to `to`.
+    fn start(&mut self, keys: &KeySlot, sent: &[u8], to: SocketAddr) {
+        let contexts = keys.contexts(&super::dtls::crypto_provider());
+        tracing::debug!(?contexts, "lean SRTP path");
+        *self = match contexts {
             Some((seal, open)) => match Outbound::new(seal, sent) {
                 Some(outbound) => Lean::On(Box::new(LeanPath {
                     outbound,
@@ -391,7 +406,7 @@ impl WebRtcProto {
                 Output::Transmit(t) => {
                     io.send(&t.contents, t.destination);
                     if self.up {
-                        self.lean.start(&self.keys, &t.contents, t.destination);
+                        self.lean.on_transmit(&self.keys, &t.contents, t.destination);
                     }
                 }
                 Output::Event(e) => self.on_event(e, io.stats, emit),
@@ -425,11 +440,14 @@ impl WebRtcProto {
 
     /// An RTP packet str0m decrypted: the lean path continues its stream from here.
     fn on_rtp(&mut self, p: &RtpPacket, stats: &StatsCell, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
-        if let Lean::On(path) = &mut self.lean
-            && path.inbound.is_none()
-            && let Some(context) = path.open.take()
-        {
-            path.inbound = Some(Inbound::new(context, *p.header.ssrc, *p.seq_no));
+        if let Lean::On(path) = &mut self.lean {
+            let (ssrc, index) = (*p.header.ssrc, *p.seq_no);
+            match (&mut path.inbound, path.open.take()) {
+                (None, Some(context)) => path.inbound = Some(Inbound::new(context, ssrc, index)),
+                // The remote changed its SSRC (str0m took the new stream): follow it.
+                (Some(inbound), _) => inbound.follow(ssrc, index),
+                (None, None) => {}
+            }
         }
         let media = Media {
             pt: *p.header.payload_type,
