@@ -89,6 +89,10 @@ struct LeanPath {
     to: SocketAddr,
     open: Option<Context>,
     inbound: Option<Inbound>,
+    /// Reused buffers for a sealed packet and an opened payload (zeroing a fresh one per
+    /// packet showed in the profile).
+    wire: Vec<u8>,
+    plain: Vec<u8>,
 }
 
 impl Lean {
@@ -121,6 +125,8 @@ impl Lean {
                     to,
                     open: Some(open),
                     inbound: None,
+                    wire: vec![0; crate::RECV_BUFFER],
+                    plain: vec![0; crate::RECV_BUFFER],
                 })),
                 None => Lean::Off,
             },
@@ -325,14 +331,14 @@ impl WebRtcProto {
         if let Lean::On(path) = &mut self.lean
             && let Some(inbound) = &mut path.inbound
         {
-            let mut plain = [0u8; crate::RECV_BUFFER];
-            match inbound.open(data, &mut plain) {
+            match inbound.open(data, &mut path.plain) {
                 Opened::NotOurs => {}
                 Opened::Rejected => {
                     StatsCell::add(&io.stats.rejected, 1);
                     return;
                 }
                 Opened::Packet { header, index, len } => {
+                    let plain = std::mem::take(&mut path.plain);
                     let media = Media {
                         pt: header.payload_type,
                         index,
@@ -341,6 +347,9 @@ impl WebRtcProto {
                         shared: None,
                     };
                     self.on_media(now, media, io.stats, emit);
+                    if let Lean::On(path) = &mut self.lean {
+                        path.plain = plain;
+                    }
                     return;
                 }
             }
@@ -498,9 +507,11 @@ impl WebRtcProto {
         let ts = p.timestamp.wrapping_add(self.ts_base);
         if let Lean::On(path) = &mut self.lean {
             self.seq_out += 1;
-            let mut wire = [0u8; crate::RECV_BUFFER];
-            if let Some(len) = path.outbound.seal(*pt, marker, self.seq_out, ts, p.payload, &mut wire) {
-                io.send(&wire[..len], path.to);
+            if let Some(len) = path
+                .outbound
+                .seal(*pt, marker, self.seq_out, ts, p.payload, &mut path.wire)
+            {
+                io.send(&path.wire[..len], path.to);
             }
             return Written::Sent;
         }
