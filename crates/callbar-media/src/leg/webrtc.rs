@@ -704,6 +704,135 @@ fn offers_pcmu(sdp: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::leg::LegSocket;
+    use crate::leg::timeline::Source;
+
+    /// One side of a pair of legs driven by hand over loopback.
+    struct Side {
+        proto: WebRtcProto,
+        socket: LegSocket,
+        stats: StatsCell,
+        heard: Vec<Vec<u8>>,
+        /// The last datagram received, to replay.
+        last: Vec<u8>,
+    }
+
+    impl Side {
+        /// Feeds what the socket holds and runs the timers; keeps the audio heard.
+        fn pump(&mut self, now: Instant) {
+            let io = Io {
+                socket: &self.socket,
+                stats: &self.stats,
+            };
+            let heard = &mut self.heard;
+            let mut on = |e: ProtoEvent<'_>| {
+                if let ProtoEvent::Audio(f) = e {
+                    heard.push(f.payload.to_vec());
+                }
+            };
+            let mut buf = [0u8; crate::RECV_BUFFER];
+            let LegSocket::Polled(socket) = &self.socket else {
+                unreachable!("the test's sockets are polled")
+            };
+            while let Ok((n, from)) = socket.recv_from(&mut buf) {
+                self.proto.on_datagram(now, &buf[..n], from, &io, &mut on);
+                if matches!(buf[..n], [128..=191, second, ..] if !(192..=223).contains(&second)) {
+                    self.last = buf[..n].to_vec();
+                }
+            }
+            self.proto.on_timeout(now, &io, &mut on);
+        }
+
+        fn send(&mut self, now: Instant, n: u8) {
+            let io = Io {
+                socket: &self.socket,
+                stats: &self.stats,
+            };
+            let payload = [n; 160];
+            let frame = OutFrame {
+                codec: Codec::Pcmu,
+                payload: &payload,
+                shared: None,
+                source: Source::Customer,
+                timestamp: 160 * u32::from(n),
+            };
+            let ts = 160 * u64::from(n);
+            assert!(
+                self.proto
+                    .send_audio(now, ts, n == 0, &frame, &io, &mut VecDeque::new())
+            );
+        }
+
+        fn lean_both_ways(&self) -> bool {
+            matches!(&self.proto.lean, Lean::On(path) if path.inbound.is_some())
+        }
+    }
+
+    fn socket() -> (LegSocket, SocketAddr) {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let address = socket.local_addr().unwrap();
+        (LegSocket::Polled(socket), address)
+    }
+
+    /// A browser-like offerer and Callbar's answerer: once DTLS is up, both legs' audio goes
+    /// through the lean SRTP path both ways, every frame arrives intact, and a replayed
+    /// packet is rejected.
+    #[test]
+    fn audio_takes_the_lean_path_both_ways_once_dtls_is_up() {
+        let now = Instant::now();
+        let ((client_socket, client_address), (server_socket, server_address)) = (socket(), socket());
+        let (offer, pending, mut client) = WebRtcProto::offer(client_address, now).unwrap();
+        let (answer, server) = WebRtcProto::answer(&offer, server_address, now).unwrap();
+        client.accept_answer(pending, &answer).unwrap();
+        let side = |proto, socket| Side {
+            proto,
+            socket,
+            stats: StatsCell::new(now),
+            heard: Vec::new(),
+            last: Vec::new(),
+        };
+        let (mut client, mut server) = (side(client, client_socket), side(server, server_socket));
+        let mut sent = 0u8;
+        let deadline = now + Duration::from_secs(10);
+        while Instant::now() < deadline && sent < 50 {
+            let now = Instant::now();
+            client.pump(now);
+            server.pump(now);
+            if client.proto.up && server.proto.up {
+                client.send(now, sent);
+                server.send(now, sent);
+                sent += 1;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for _ in 0..20 {
+            client.pump(Instant::now());
+            server.pump(Instant::now());
+        }
+        assert_eq!(sent, 50, "DTLS did not come up");
+        assert!(client.lean_both_ways() && server.lean_both_ways());
+        for side in [&client, &server] {
+            // Every frame, in order (the first ones through str0m, the rest on the lean path).
+            let expected: Vec<Vec<u8>> = (0..50).map(|n| vec![n; 160]).collect();
+            assert_eq!(side.heard, expected);
+        }
+        // A replay of the last packet is dropped and counted.
+        let rejected = server.stats.rejected.load(std::sync::atomic::Ordering::Relaxed);
+        let io = Io {
+            socket: &server.socket,
+            stats: &server.stats,
+        };
+        server
+            .proto
+            .on_datagram(Instant::now(), &server.last.clone(), client_address, &io, &mut |_| {
+                panic!("a replay was delivered")
+            });
+        assert_eq!(
+            server.stats.rejected.load(std::sync::atomic::Ordering::Relaxed),
+            rejected + 1
+        );
+    }
 
     #[test]
     fn pcmu_detection() {
