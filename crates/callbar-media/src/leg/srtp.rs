@@ -12,7 +12,9 @@
 //!
 //! - **Keys.** The DTLS session ([`super::dtls`]) leaves the exported keying material and the
 //!   negotiated profile in the leg's [`KeySlot`]; str0m gets the same material as before and
-//!   keeps its own SRTP contexts for RTCP and for anything handed to it.
+//!   keeps its own SRTP contexts for RTCP and for anything handed to it. The leg uses the keys
+//!   only after str0m reports `Connected`, that is after str0m has checked the peer's
+//!   certificate against the SDP fingerprint (on a mismatch it disconnects instead).
 //! - **Sending** ([`Outbound`]): the header template is the one str0m wrote on the leg's
 //!   first audio packet (its SSRC and its `mid` extension); the sequence numbers are the
 //!   leg's own, which str0m used too, so the rollover counter carries on unchanged.
