@@ -57,12 +57,6 @@ struct Exported {
 #[derive(Default)]
 pub(crate) struct KeySlot(Mutex<Option<Exported>>);
 
-impl std::fmt::Debug for KeySlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySlot").finish_non_exhaustive()
-    }
-}
-
 impl KeySlot {
     /// Keeps the material DTLS exported (called by the DTLS session, once per handshake).
     pub(crate) fn put(&self, material: &[u8], profile: SrtpProfile, client: bool) {
@@ -116,22 +110,52 @@ pub(crate) enum Context {
         salt: [u8; Aes128CmSha1_80::SALT_LEN],
         hmac: &'static dyn Sha1HmacProvider,
     },
-    Gcm128 {
-        cipher: Box<dyn AeadAes128GcmCipher>,
-        salt: [u8; AeadAes128Gcm::SALT_LEN],
+    Gcm {
+        cipher: Gcm,
+        salt: [u8; GCM_SALT],
     },
-    Gcm256 {
-        cipher: Box<dyn AeadAes256GcmCipher>,
-        salt: [u8; AeadAes256Gcm::SALT_LEN],
-    },
+}
+
+/// RFC 7714: both GCM profiles have the same salt, tag, IV and packet layout; only the key
+/// length differs.
+const GCM_SALT: usize = AeadAes128Gcm::SALT_LEN;
+const GCM_TAG: usize = AeadAes128Gcm::TAG_LEN;
+const _: () = assert!(GCM_SALT == AeadAes256Gcm::SALT_LEN && GCM_TAG == AeadAes256Gcm::TAG_LEN);
+
+/// An AEAD_AES_128_GCM or AEAD_AES_256_GCM cipher (str0m has a trait for each).
+pub(crate) enum Gcm {
+    Aes128(Box<dyn AeadAes128GcmCipher>),
+    Aes256(Box<dyn AeadAes256GcmCipher>),
+}
+
+impl Gcm {
+    fn encrypt(&mut self, iv: &[u8; 12], aad: &[u8], input: &[u8], output: &mut [u8]) -> Option<()> {
+        match self {
+            Gcm::Aes128(c) => c.encrypt(iv, aad, input, output),
+            Gcm::Aes256(c) => c.encrypt(iv, aad, input, output),
+        }
+        .ok()
+    }
+
+    fn decrypt(&mut self, iv: &[u8; 12], aad: &[u8], input: &[u8], output: &mut [u8]) -> Option<usize> {
+        match self {
+            Gcm::Aes128(c) => c.decrypt(iv, &[aad], input, output),
+            Gcm::Aes256(c) => c.decrypt(iv, &[aad], input, output),
+        }
+        .ok()
+    }
 }
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let profile = match self {
             Context::Cm { .. } => "AES_CM_128_HMAC_SHA1_80",
-            Context::Gcm128 { .. } => "AEAD_AES_128_GCM",
-            Context::Gcm256 { .. } => "AEAD_AES_256_GCM",
+            Context::Gcm {
+                cipher: Gcm::Aes128(_), ..
+            } => "AEAD_AES_128_GCM",
+            Context::Gcm {
+                cipher: Gcm::Aes256(_), ..
+            } => "AEAD_AES_256_GCM",
         };
         f.debug_struct("Context")
             .field("profile", &profile)
@@ -151,6 +175,11 @@ impl Context {
     ) -> Option<Context> {
         let srtp = crypto.srtp_provider;
         let prf = |label: u8, out: &mut [u8]| kdf(crypto, master, master_salt, label, out);
+        let gcm = |cipher| {
+            let mut salt = [0; GCM_SALT];
+            prf(LABEL_SALT, &mut salt);
+            Context::Gcm { cipher, salt }
+        };
         Some(match profile {
             SrtpProfile::AES128_CM_SHA1_80 => {
                 let mut key = [0; Aes128CmSha1_80::KEY_LEN];
@@ -168,23 +197,13 @@ impl Context {
             }
             SrtpProfile::AEAD_AES_128_GCM => {
                 let mut key = [0; AeadAes128Gcm::KEY_LEN];
-                let mut salt = [0; AeadAes128Gcm::SALT_LEN];
                 prf(LABEL_KEY, &mut key);
-                prf(LABEL_SALT, &mut salt);
-                Context::Gcm128 {
-                    cipher: srtp.aead_aes_128_gcm().create_cipher(key, seal),
-                    salt,
-                }
+                gcm(Gcm::Aes128(srtp.aead_aes_128_gcm().create_cipher(key, seal)))
             }
             SrtpProfile::AEAD_AES_256_GCM => {
                 let mut key = [0; AeadAes256Gcm::KEY_LEN];
-                let mut salt = [0; AeadAes256Gcm::SALT_LEN];
                 prf(LABEL_KEY, &mut key);
-                prf(LABEL_SALT, &mut salt);
-                Context::Gcm256 {
-                    cipher: srtp.aead_aes_256_gcm().create_cipher(key, seal),
-                    salt,
-                }
+                gcm(Gcm::Aes256(srtp.aead_aes_256_gcm().create_cipher(key, seal)))
             }
             _ => return None,
         })
@@ -219,17 +238,10 @@ impl Context {
                 Aes128CmSha1_80::rtp_hmac(|k, p| hmac.sha1_hmac(k, p), auth, tagged, index, end);
                 Some(end + Aes128CmSha1_80::HMAC_TAG_LEN)
             }
-            Context::Gcm128 { cipher, salt } => {
+            Context::Gcm { cipher, salt } => {
                 let iv = AeadAes128Gcm::rtp_iv(*salt, ssrc, roc, seq);
-                let body = out.get_mut(hlen..end + AeadAes128Gcm::TAG_LEN)?;
-                cipher.encrypt(&iv, header, payload, body).ok()?;
-                Some(end + AeadAes128Gcm::TAG_LEN)
-            }
-            Context::Gcm256 { cipher, salt } => {
-                let iv = AeadAes256Gcm::rtp_iv(*salt, ssrc, roc, seq);
-                let body = out.get_mut(hlen..end + AeadAes256Gcm::TAG_LEN)?;
-                cipher.encrypt(&iv, header, payload, body).ok()?;
-                Some(end + AeadAes256Gcm::TAG_LEN)
+                cipher.encrypt(&iv, header, payload, out.get_mut(hlen..end + GCM_TAG)?)?;
+                Some(end + GCM_TAG)
             }
         }
     }
@@ -260,17 +272,11 @@ impl Context {
                 cipher.decrypt(&iv, body, out.get_mut(..body.len() + CTR_SLACK)?).ok()?;
                 Some(body.len())
             }
-            Context::Gcm128 { cipher, salt } => {
+            Context::Gcm { cipher, salt } => {
                 let iv = AeadAes128Gcm::rtp_iv(*salt, ssrc, roc, seq);
                 let (aad, body) = packet.split_at_checked(hlen)?;
-                let len = body.len().checked_sub(AeadAes128Gcm::TAG_LEN)?;
-                cipher.decrypt(&iv, &[aad], body, out.get_mut(..len)?).ok()
-            }
-            Context::Gcm256 { cipher, salt } => {
-                let iv = AeadAes256Gcm::rtp_iv(*salt, ssrc, roc, seq);
-                let (aad, body) = packet.split_at_checked(hlen)?;
-                let len = body.len().checked_sub(AeadAes256Gcm::TAG_LEN)?;
-                cipher.decrypt(&iv, &[aad], body, out.get_mut(..len)?).ok()
+                let len = body.len().checked_sub(GCM_TAG)?;
+                cipher.decrypt(&iv, aad, body, out.get_mut(..len)?)
             }
         }
     }
@@ -301,14 +307,6 @@ pub(crate) struct Outbound {
     header: [u8; MAX_HEADER],
     header_len: usize,
     ssrc: u32,
-}
-
-impl std::fmt::Debug for Outbound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbound")
-            .field("ssrc", &self.ssrc)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Outbound {
@@ -364,14 +362,6 @@ pub(crate) struct Inbound {
     context: Context,
     ssrc: u32,
     replay: Replay,
-}
-
-impl std::fmt::Debug for Inbound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inbound")
-            .field("ssrc", &self.ssrc)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Inbound {
@@ -569,8 +559,8 @@ mod tests {
         let key: [u8; 16] = hex("000102030405060708090a0b0c0d0e0f").try_into().unwrap();
         let salt: [u8; 12] = hex("517569642070726f2071756f").try_into().unwrap();
         let crypto = crypto();
-        let mut context = Context::Gcm128 {
-            cipher: crypto.srtp_provider.aead_aes_128_gcm().create_cipher(key, true),
+        let mut context = Context::Gcm {
+            cipher: Gcm::Aes128(crypto.srtp_provider.aead_aes_128_gcm().create_cipher(key, true)),
             salt,
         };
         let header = hex("8040f17b 8041f8d3 5501a0b2");
@@ -649,6 +639,35 @@ mod tests {
         assert!(r.is_new(0x2_0001 + 1000 - 1));
         // Near the start of a stream, a sequence number far ahead is from before it.
         assert_eq!(Replay::new(10).estimate(0xFFF0), None);
+    }
+
+    /// A remote that changes its SSRC is followed: the new stream opens, the old is not ours.
+    #[test]
+    fn a_new_remote_stream_is_followed() {
+        let crypto = crypto();
+        let material = material(2 * (16 + 12));
+        let (client, server) = (KeySlot::default(), KeySlot::default());
+        client.put(&material, SrtpProfile::AEAD_AES_128_GCM, true);
+        server.put(&material, SrtpProfile::AEAD_AES_128_GCM, false);
+        let (seal_old, _) = client.contexts(&crypto).unwrap();
+        let (seal_new, _) = client.contexts(&crypto).unwrap();
+        let (_, open) = server.contexts(&crypto).unwrap();
+        let mut old = Outbound::new(seal_old, &hex("8000 0000 0000 0000 0000 0001")).unwrap();
+        let mut new = Outbound::new(seal_new, &hex("8000 0000 0000 0000 0000 0002")).unwrap();
+        let mut opener = Inbound::new(open, 1, 10);
+        let (mut wire, mut plain) = ([0u8; 256], [0u8; 256]);
+        opener.follow(2, 500);
+        let n = new.seal(0, false, 501, 0, &[5; 160], &mut wire).unwrap();
+        assert!(matches!(
+            opener.open(&wire[..n], &mut plain),
+            Opened::Packet { index: 501, .. }
+        ));
+        let n = old.seal(0, false, 11, 0, &[5; 160], &mut wire).unwrap();
+        assert_eq!(opener.open(&wire[..n], &mut plain), Opened::NotOurs);
+        // Following the same stream again changes nothing: the replay window stays.
+        opener.follow(2, 400);
+        let n = new.seal(0, false, 501, 0, &[5; 160], &mut wire).unwrap();
+        assert_eq!(opener.open(&wire[..n], &mut plain), Opened::Rejected);
     }
 
     #[test]

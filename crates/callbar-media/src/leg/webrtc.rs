@@ -339,14 +339,14 @@ impl WebRtcProto {
                 }
                 Opened::Packet { header, index, len } => {
                     let plain = std::mem::take(&mut path.plain);
-                    let media = Media {
+                    let packet = Packet {
                         pt: header.payload_type,
-                        index,
+                        marker: header.marker,
                         timestamp: header.timestamp,
                         payload: &plain[..len],
                         shared: None,
                     };
-                    self.on_media(now, media, io.stats, emit);
+                    self.on_media(now, index, packet, io.stats, emit);
                     if let Lean::On(path) = &mut self.lean {
                         path.plain = plain;
                     }
@@ -458,18 +458,26 @@ impl WebRtcProto {
                 (None, None) => {}
             }
         }
-        let media = Media {
+        let packet = Packet {
             pt: *p.header.payload_type,
-            index: *p.seq_no,
+            marker: p.header.marker,
             timestamp: p.header.timestamp,
             payload: &p.payload,
             shared: Some(&p.payload),
         };
-        self.on_media(p.timestamp, media, stats, emit);
+        self.on_media(p.timestamp, *p.seq_no, packet, stats, emit);
     }
 
     /// A received RTP packet, from str0m or the lean path: audio or a telephone event.
-    fn on_media(&mut self, at: Instant, m: Media<'_>, stats: &StatsCell, emit: &mut dyn FnMut(ProtoEvent<'_>)) {
+    /// `index` is its extended sequence number.
+    fn on_media(
+        &mut self,
+        at: Instant,
+        index: u64,
+        m: Packet<'_>,
+        stats: &StatsCell,
+        emit: &mut dyn FnMut(ProtoEvent<'_>),
+    ) {
         let pt = Some(m.pt);
         let tele = pt == self.tele.map(|t| *t);
         if pt != self.pcmu.map(|p| *p) && !tele {
@@ -477,7 +485,7 @@ impl WebRtcProto {
             return;
         }
         stats.received(at, m.payload.len());
-        let seq = m.index;
+        let seq = index;
         if let Some(prev) = self.last_seq
             && seq > prev + 1
             && seq - prev < 1000
@@ -499,7 +507,7 @@ impl WebRtcProto {
     }
 
     /// Writes one RTP packet: sealed and sent here on the lean path, else given to str0m.
-    fn write(&mut self, now: Instant, p: OutPacket<'_>, io: &Io<'_>) -> Written {
+    fn write(&mut self, now: Instant, p: Packet<'_>, io: &Io<'_>) -> Written {
         let Some(mid) = self.mid else {
             return Written::Not;
         };
@@ -509,7 +517,7 @@ impl WebRtcProto {
             self.seq_out += 1;
             if let Some(len) = path
                 .outbound
-                .seal(*pt, marker, self.seq_out, ts, p.payload, &mut path.wire)
+                .seal(pt, marker, self.seq_out, ts, p.payload, &mut path.wire)
             {
                 io.send(&path.wire[..len], path.to);
             }
@@ -521,7 +529,7 @@ impl WebRtcProto {
         };
         self.seq_out += 1;
         let data = p.shared.cloned().unwrap_or_else(|| Arc::from(p.payload));
-        stream.write_rtp(RtpWrite::new(pt, self.seq_out.into(), ts, now, data).marker(marker));
+        stream.write_rtp(RtpWrite::new(pt.into(), self.seq_out.into(), ts, now, data).marker(marker));
         Written::ToStr0m
     }
 
@@ -547,8 +555,8 @@ impl WebRtcProto {
                 (&scratch[..], None)
             }
         };
-        let packet = OutPacket {
-            pt,
+        let packet = Packet {
+            pt: *pt,
             timestamp: ts as u32,
             marker,
             payload,
@@ -592,8 +600,8 @@ impl WebRtcProto {
         };
         let mut wrote = false;
         while let Some(p) = d.due(now) {
-            let packet = OutPacket {
-                pt,
+            let packet = Packet {
+                pt: *pt,
                 timestamp: p.timestamp,
                 marker: p.marker,
                 payload: &p.payload,
@@ -625,25 +633,15 @@ impl WebRtcProto {
     }
 }
 
-/// A received RTP packet's parts.
-struct Media<'a> {
+/// An RTP packet's parts, received or to send.
+struct Packet<'a> {
     pt: u8,
-    /// The extended sequence number.
-    index: u64,
-    timestamp: u32,
-    payload: &'a [u8],
-    /// The payload already in an `Arc` (from str0m), for forwarding without a copy.
-    shared: Option<&'a Arc<[u8]>>,
-}
-
-/// An RTP packet to send.
-struct OutPacket<'a> {
-    pt: Pt,
-    /// On the bridge's timeline (the leg adds its random base).
-    timestamp: u32,
     marker: bool,
+    /// Received: the sender's. To send: on the bridge's timeline (the leg adds its base).
+    timestamp: u32,
     payload: &'a [u8],
-    /// `payload` already in an `Arc`, which str0m takes as it is.
+    /// `payload` already in an `Arc` (as str0m hands it over and takes it), for forwarding
+    /// between WebRTC legs without a copy.
     shared: Option<&'a Arc<[u8]>>,
 }
 
@@ -766,6 +764,37 @@ mod tests {
         fn lean_both_ways(&self) -> bool {
             matches!(&self.proto.lean, Lean::On(path) if path.inbound.is_some())
         }
+    }
+
+    /// The path waits for the keys rather than giving up, starts only on an audio packet
+    /// (not RTCP, not STUN), and then follows the address str0m sends RTP and RTCP to.
+    #[test]
+    fn the_path_starts_on_audio_once_the_keys_are_known_and_follows_the_ice_pair() {
+        let keys = KeySlot::default();
+        let rtp = [0x80, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7];
+        let rtcp = [0x80, 200, 0, 6, 0, 0, 0, 7];
+        let stun = [0x01, 0x01, 0, 0];
+        let (first, second): (SocketAddr, SocketAddr) =
+            ("127.0.0.1:5000".parse().unwrap(), "10.0.0.1:6000".parse().unwrap());
+        let mut lean = Lean::Waiting;
+        lean.on_transmit(&keys, &rtp, first);
+        assert!(matches!(lean, Lean::Waiting), "no keys yet: keep waiting");
+        keys.put(&[1; 56], str0m::crypto::dtls::SrtpProfile::AEAD_AES_128_GCM, false);
+        lean.on_transmit(&keys, &rtcp, first);
+        lean.on_transmit(&keys, &stun, first);
+        assert!(matches!(lean, Lean::Waiting), "RTCP and STUN do not start it");
+        lean.on_transmit(&keys, &rtp, first);
+        assert!(matches!(&lean, Lean::On(path) if path.to == first));
+        lean.on_transmit(&keys, &stun, second);
+        assert!(
+            matches!(&lean, Lean::On(path) if path.to == first),
+            "STUN answers go anywhere"
+        );
+        lean.on_transmit(&keys, &rtcp, second);
+        assert!(
+            matches!(&lean, Lean::On(path) if path.to == second),
+            "a new pair is followed"
+        );
     }
 
     fn socket() -> (LegSocket, SocketAddr) {
