@@ -9,13 +9,13 @@
 
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::ops::RangeInclusive;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use tokio::net::UdpSocket;
 
-use crate::call::{Call, CallConfig, CallEvents};
+use crate::call::{Call, CallConfig, CallEvents, Clock};
 use crate::leg::rtp::RtpProto;
 use crate::leg::webrtc::WebRtcProto;
 use crate::leg::{Leg, LegCore, random_u64};
@@ -35,6 +35,8 @@ pub struct Media {
 struct Inner {
     config: MediaConfig,
     ports: PortPool,
+    /// Started with the first call, on its runtime.
+    clock: OnceLock<Clock>,
 }
 
 impl Media {
@@ -44,7 +46,11 @@ impl Media {
         crate::leg::warm_up();
         let ports = PortPool::new(config.ports.clone());
         Media {
-            inner: Arc::new(Inner { config, ports }),
+            inner: Arc::new(Inner {
+                config,
+                ports,
+                clock: OnceLock::new(),
+            }),
         }
     }
 
@@ -96,7 +102,14 @@ impl Media {
     /// Starts a call whose customer is `customer`: it hears the waiting tone until an agent
     /// is attached. Returns the call handle and its event stream.
     pub fn call(&self, customer: Leg, config: CallConfig) -> (Call, CallEvents) {
-        Call::start(customer, config, self.inner.config.recordings_dir.clone())
+        let clock = self.inner.clock.get_or_init(Clock::start).clone();
+        Call::start(customer, config, self.inner.config.recordings_dir.clone(), clock)
+    }
+
+    /// The media clock, once a call started it.
+    #[cfg(test)]
+    pub(crate) fn clock(&self) -> Option<&Clock> {
+        self.inner.clock.get()
     }
 
     /// Binds a socket from the port range; returns it with the address to advertise.

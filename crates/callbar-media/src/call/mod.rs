@@ -15,10 +15,14 @@
 //! | held | the hold tone | silence |
 //! | agent left | the waiting tone again, until the server attaches someone or hangs up | — |
 //!
-//! The task itself is in [`task`]; its design choices (one task, forwarding on arrival, a
-//! 20 ms clock only while something is generated) are explained there.
+//! The task itself is in [`task`]; its design choices (one task owning both legs, a 20 ms
+//! media clock once bridged, forwarding without re-clocking) are explained there, and the
+//! shared clock that steps bridged calls is in [`clock`].
 
+mod clock;
 mod task;
+
+pub(crate) use clock::Clock;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -120,7 +124,12 @@ pub struct Call {
 }
 
 impl Call {
-    pub(crate) fn start(customer: Leg, config: CallConfig, recordings_dir: PathBuf) -> (Call, CallEvents) {
+    pub(crate) fn start(
+        customer: Leg,
+        config: CallConfig,
+        recordings_dir: PathBuf,
+        clock: Clock,
+    ) -> (Call, CallEvents) {
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (events_tx, events) = mpsc::unbounded_channel();
         let call = Call {
@@ -128,7 +137,14 @@ impl Call {
             customer_stats: customer.stats_handle(),
             agent_stats: Arc::new(Mutex::new(None)),
         };
-        tokio::spawn(task::run(customer, config, recordings_dir, commands_rx, events_tx));
+        tokio::spawn(task::run(
+            customer,
+            config,
+            recordings_dir,
+            commands_rx,
+            events_tx,
+            Some(clock),
+        ));
         (call, CallEvents(events))
     }
 

@@ -8,14 +8,18 @@
 //! - **A media clock instead of a wake-up per packet.** Once the call is bridged (before
 //!   that, ICE, DTLS and the first frames are handled as they arrive, so set-up is not
 //!   slowed), its legs' sockets leave Tokio's reactor ([`LegSocket`](crate::leg::LegSocket)).
-//!   Every [`POLL`] (20 ms, the packet time, like a PBX's media timer) the task wakes, reads
+//!   Every [`POLL`] (20 ms, the packet time, like a PBX's media timer) the call reads
 //!   whatever both sockets hold, forwards it, and runs the legs' timers (str0m's, the
-//!   watchdogs) and the generator. Every call's clock is on one process-wide grid, so Tokio
-//!   wakes all calls in the same timer turn and their sends go out back to back. Per 20 ms
-//!   audio frame a call costs a wake-up and a receive per leg instead of a reactor event, a
-//!   wake-up and two receives per packet: about half the CPU per call of forwarding on
-//!   arrival (measured; a 10 ms clock cost 10 % more than 20 ms). The price is a forwarding
-//!   delay of at most 20 ms (10 ms on average), which the receiver's jitter buffer absorbs.
+//!   watchdogs) and the generator. Every call's clock is on one process-wide grid, so their
+//!   sends go out back to back. Per 20 ms audio frame a call costs a receive per leg instead
+//!   of a reactor event, a wake-up and two receives per packet: about half the CPU per call
+//!   of forwarding on arrival (measured; a 10 ms clock cost 10 % more than 20 ms). The price
+//!   is a forwarding delay of at most 20 ms (10 ms on average), which the receiver's jitter
+//!   buffer absorbs.
+//! - **No wake-up of its own once bridged.** A bridged call's steps are taken by one of the
+//!   [`clock`](super::clock)'s shards, which steps all of its calls in one wake-up; the
+//!   call's task then only waits for commands. Until then (and while a new agent's leg
+//!   connects) the task steps the call on its own timer.
 //! - **Forwarding without re-clocking.** Bridged audio is sent as it is read, never
 //!   buffered; [`OutClock`](crate::leg::timeline) keeps each leg's outgoing timestamps
 //!   continuous across sources.
@@ -37,8 +41,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
+use super::clock::{Back, Clock};
 use super::{CallConfig, CallEvent, Command, EndReason};
 use crate::dtmf::{DtmfSender, digit_to_event};
 use crate::leg::timeline::Source;
@@ -56,7 +61,7 @@ const TICK: Duration = Duration::from_millis(20);
 const MAX_READS: usize = 64;
 
 /// The next instant of the process-wide media clock after `now`.
-fn next_poll(now: Instant) -> Instant {
+pub(super) fn next_poll(now: Instant) -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     let epoch = *EPOCH.get_or_init(Instant::now);
     let step = POLL.as_nanos();
@@ -323,19 +328,22 @@ fn record(rec: &mut Recorder, channel: Channel, ts: u32, codec: Codec, payload: 
     rec.put(channel, ts, &linear[..n], now);
 }
 
-struct CallTask {
+pub(super) struct CallTask {
     customer: Slot,
     agent: Option<Slot>,
     bridge: Bridge,
-    commands: mpsc::UnboundedReceiver<Command>,
 }
+
+/// An agent leg to attach, with the reply to send once it is attached (or not).
+pub(super) type Attach = (Leg, oneshot::Sender<Result<(), MediaError>>);
 
 pub(super) async fn run(
     customer: Leg,
     config: CallConfig,
     recordings_dir: PathBuf,
-    commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<CallEvent>,
+    mut clock: Option<Clock>,
 ) {
     let now = Instant::now();
     let (core, earlier) = match customer.into_core().await {
@@ -370,7 +378,6 @@ pub(super) async fn run(
         customer: Slot::new(core),
         agent: None,
         bridge,
-        commands,
     };
     // A leg whose owner already read its `Connected` still counts as connected.
     if task.customer.core.is_connected() && !earlier.contains(&LegEvent::Connected) {
@@ -379,7 +386,25 @@ pub(super) async fn run(
     for e in earlier {
         task.bridge.on_customer(LegOutput::Event(e), None, now);
     }
-    task.run().await;
+    // The call runs on its own task until it is bridged, then on the clock until it needs
+    // its own task again (see `clock`).
+    loop {
+        if !task.run_alone(&mut commands, clock.is_some()).await {
+            return;
+        }
+        let Some(on) = clock.as_ref() else { return };
+        match on.ride(task, &mut commands).await {
+            None => return,
+            Some(Back::Attach(back, (leg, reply))) => {
+                task = back;
+                let _ = reply.send(task.attach(leg, Instant::now()).await);
+            }
+            Some(Back::NoClock(back)) => {
+                task = back;
+                clock = None;
+            }
+        }
+    }
 }
 
 /// The next datagram of a leg whose socket is still awaited (see [`Slot::settle`]).
@@ -391,20 +416,30 @@ async fn recv(slot: &mut Option<Slot>) -> std::io::Result<(usize, SocketAddr)> {
 }
 
 impl CallTask {
-    async fn run(&mut self) {
+    /// Drives the call on its own task: `false` once it ended, `true` once it can move to
+    /// the clock (`to_clock`: both legs' sockets are read on the clock).
+    async fn run_alone(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>, to_clock: bool) -> bool {
         let sleep = tokio::time::sleep_until(next_poll(Instant::now()).into());
         tokio::pin!(sleep);
         loop {
-            self.after_input(Instant::now());
-            if self.bridge.ending {
-                return;
+            let now = Instant::now();
+            self.after_input(now);
+            if self.ended() {
+                return false;
+            }
+            if to_clock && self.on_clock() {
+                return true;
             }
             // Commands first: a mute or hold that arrived takes effect before the next frame
             // is forwarded.
             tokio::select! {
                 biased;
-                c = self.commands.recv() => match c {
-                    Some(c) => self.on_command(c).await,
+                c = commands.recv() => match c {
+                    Some(c) => {
+                        if let Some((leg, reply)) = self.on_command(c, Instant::now()) {
+                            let _ = reply.send(self.attach(leg, Instant::now()).await);
+                        }
+                    }
                     None => self.end(EndReason::Hangup),
                 },
                 // Until the call is bridged, a leg's datagrams (ICE, DTLS, the first frames)
@@ -427,8 +462,19 @@ impl CallTask {
         }
     }
 
+    /// Whether the call has ended.
+    pub(super) fn ended(&self) -> bool {
+        self.bridge.ending
+    }
+
+    /// Whether nothing of the call waits on the reactor: every leg's socket is read on the
+    /// clock.
+    fn on_clock(&self) -> bool {
+        self.customer.core.socket.is_polled() && self.agent.as_ref().is_none_or(|a| a.core.socket.is_polled())
+    }
+
     /// One step of the media clock: what both legs received, then the timers.
-    fn poll(&mut self, now: Instant) {
+    pub(super) fn poll(&mut self, now: Instant) {
         for _ in 0..MAX_READS {
             let Some((n, from)) = next_datagram(&mut self.customer) else {
                 break;
@@ -503,7 +549,7 @@ impl CallTask {
 
     /// Housekeeping after every input: departures, legs that connected, and whether the
     /// generator runs.
-    fn after_input(&mut self, now: Instant) {
+    pub(super) fn after_input(&mut self, now: Instant) {
         if self.bridge.progress.2 {
             self.customer.settle();
             if let Some(agent) = self.agent.as_mut() {
@@ -530,12 +576,11 @@ impl CallTask {
         }
     }
 
-    async fn on_command(&mut self, c: Command) {
-        let now = Instant::now();
+    /// Carries out a command; an agent to attach is handed back, since attaching waits for
+    /// the leg ([`CallTask::attach`]).
+    pub(super) fn on_command(&mut self, c: Command, now: Instant) -> Option<Attach> {
         match c {
-            Command::AttachAgent(leg, reply) => {
-                let _ = reply.send(self.attach(leg, now).await);
-            }
+            Command::AttachAgent(leg, reply) => return Some((leg, reply)),
             Command::SetHold(on, reply) => {
                 self.bridge.held = on;
                 let _ = reply.send(());
@@ -586,6 +631,7 @@ impl CallTask {
                 let _ = reply.send(());
             }
         }
+        None
     }
 
     async fn attach(&mut self, leg: Leg, now: Instant) -> Result<(), MediaError> {
@@ -602,7 +648,7 @@ impl CallTask {
     }
 
     /// Closes both legs, finishes a recording and reports `Ended`.
-    fn end(&mut self, reason: EndReason) {
+    pub(super) fn end(&mut self, reason: EndReason) {
         if self.bridge.ending {
             return;
         }

@@ -43,6 +43,11 @@ impl LegSocket {
         }
     }
 
+    /// Whether the socket is out of the reactor, read by its owner.
+    pub(crate) fn is_polled(&self) -> bool {
+        matches!(self, LegSocket::Polled(_))
+    }
+
     /// Takes the socket out of the reactor (it stays non-blocking); a no-op if it already is.
     /// The file descriptor is duplicated first, so the socket (and its port) never closes.
     pub(crate) fn make_polled(&mut self) -> io::Result<()> {
