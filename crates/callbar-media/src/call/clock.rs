@@ -296,6 +296,33 @@ mod tests {
         assert!(call.set_hold(true).await.is_err(), "commands fail after the end");
     }
 
+    #[test]
+    fn a_call_whose_clock_is_gone_runs_on_its_own_task() {
+        let gone = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let clock = gone.block_on(async { super::Clock::start() });
+        drop(gone);
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let media = media();
+            let (customer, leg) = client(&media, 440.0).await;
+            let (call, mut events) = Call::start(leg, CallConfig::default(), std::env::temp_dir(), clock.clone());
+            let (agent, agent_leg) = client(&media, 1000.0).await;
+            call.attach_agent(agent_leg).await.unwrap();
+            event(&mut events, CallEvent::AgentConnected).await;
+            assert!(
+                heard(&customer).await > 2400 && heard(&agent).await > 2400,
+                "audio both ways without the clock"
+            );
+            assert_eq!(clock.riding(), 0);
+            call.set_hold(true).await.unwrap();
+            call.hangup().await;
+            event(&mut events, CallEvent::Ended(EndReason::Hangup)).await;
+        });
+    }
+
     #[tokio::test]
     async fn dropping_every_handle_hangs_up_a_call_on_the_clock() {
         let media = media();

@@ -143,7 +143,7 @@ impl Call {
             recordings_dir,
             commands_rx,
             events_tx,
-            Some(clock),
+            clock,
         ));
         (call, CallEvents(events))
     }

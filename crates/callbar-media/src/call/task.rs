@@ -343,7 +343,7 @@ pub(super) async fn run(
     recordings_dir: PathBuf,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<CallEvent>,
-    mut clock: Option<Clock>,
+    clock: Clock,
 ) {
     let now = Instant::now();
     let (core, earlier) = match customer.into_core().await {
@@ -389,19 +389,20 @@ pub(super) async fn run(
     // The call runs on its own task until it is bridged, then on the clock until it needs
     // its own task again (see `clock`).
     loop {
-        if !task.run_alone(&mut commands, clock.is_some()).await {
+        if !task.run_alone(&mut commands, true).await {
             return;
         }
-        let Some(on) = clock.as_ref() else { return };
-        match on.ride(task, &mut commands).await {
+        match clock.ride(task, &mut commands).await {
             None => return,
             Some(Back::Attach(back, (leg, reply))) => {
                 task = back;
                 let _ = reply.send(task.attach(leg, Instant::now()).await);
             }
-            Some(Back::NoClock(back)) => {
-                task = back;
-                clock = None;
+            Some(Back::NoClock(mut back)) => {
+                // The clock's runtime is gone (shutting down, or this `Media` outlived it):
+                // drive the call here to its end.
+                back.run_alone(&mut commands, false).await;
+                return;
             }
         }
     }

@@ -129,6 +129,11 @@ pub(crate) enum Gcm {
 }
 
 impl Gcm {
+    /// The RFC 7714 §8.1 IV of packet index `index` (the rollover counter is its high bits).
+    fn iv(salt: [u8; GCM_SALT], ssrc: u32, index: u64) -> [u8; 12] {
+        AeadAes128Gcm::rtp_iv(salt, ssrc, (index >> 16) as u32, index as u16)
+    }
+
     fn encrypt(&mut self, iv: &[u8; 12], aad: &[u8], input: &[u8], output: &mut [u8]) -> Option<()> {
         match self {
             Gcm::Aes128(c) => c.encrypt(iv, aad, input, output),
@@ -222,8 +227,6 @@ impl Context {
         let hlen = header.len();
         let end = hlen + payload.len();
         out.get_mut(..hlen)?.copy_from_slice(header);
-        let seq = index as u16;
-        let roc = (index >> 16) as u32;
         match self {
             Context::Cm {
                 cipher,
@@ -239,7 +242,7 @@ impl Context {
                 Some(end + Aes128CmSha1_80::HMAC_TAG_LEN)
             }
             Context::Gcm { cipher, salt } => {
-                let iv = AeadAes128Gcm::rtp_iv(*salt, ssrc, roc, seq);
+                let iv = Gcm::iv(*salt, ssrc, index);
                 cipher.encrypt(&iv, header, payload, out.get_mut(hlen..end + GCM_TAG)?)?;
                 Some(end + GCM_TAG)
             }
@@ -250,8 +253,6 @@ impl Context {
     /// index `index` into `out`; returns the plain payload's length (padding included), or
     /// `None` if it is not authentic, too short, or `out` is too small.
     pub(crate) fn open(&mut self, packet: &[u8], hlen: usize, ssrc: u32, index: u64, out: &mut [u8]) -> Option<usize> {
-        let seq = index as u16;
-        let roc = (index >> 16) as u32;
         match self {
             Context::Cm {
                 cipher,
@@ -273,7 +274,7 @@ impl Context {
                 Some(body.len())
             }
             Context::Gcm { cipher, salt } => {
-                let iv = AeadAes128Gcm::rtp_iv(*salt, ssrc, roc, seq);
+                let iv = Gcm::iv(*salt, ssrc, index);
                 let (aad, body) = packet.split_at_checked(hlen)?;
                 let len = body.len().checked_sub(GCM_TAG)?;
                 cipher.decrypt(&iv, aad, body, out.get_mut(..len)?)
