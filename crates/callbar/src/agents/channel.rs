@@ -123,7 +123,7 @@ async fn run(socket: WebSocket, state: SharedState, cookie: Option<String>) {
     if registration.first {
         presence(&state, &user_id, true).await;
     }
-    if let Err(e) = greet(&state, &auth, &mut sink).await {
+    if let Err(e) = greet(&state, &auth, registration.id, &mut sink).await {
         tracing::warn!(user = %user_id, "could not greet the agent: {e}");
     } else {
         relay(&state, &auth, &mut sink, &mut stream, &mut outbox).await;
@@ -160,8 +160,9 @@ async fn presence(state: &AppState, user_id: &str, connected: bool) {
 
 /// `welcome`, then what the host learns at sign-in (`zcc-agent-info-response` and
 /// `zcc-agent-status-notification`), the agent's engagements and queues, and whatever the
-/// outbox still owes this agent's host.
-async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyhow::Result<()> {
+/// outbox still owes this agent's host. The snapshots go through the channel's queue
+/// (`channel` in the hub), behind any taken before them (see the hub).
+async fn greet(state: &AppState, auth: &Authenticated, channel: u64, sink: &mut Sink) -> anyhow::Result<()> {
     let reasons = state.directory.reasons();
     let status = status::current(state, &auth.user.id).await?;
     let user = &auth.user;
@@ -185,8 +186,13 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
     };
     let agent = user.id.clone();
     let supervisor = user.role >= callbar_store::Role::Supervisor;
-    let (lookups, voice) = (state.lookups.clone(), state.voice.clone());
-    let (engagements, queues) = state
+    for op in [welcome, info, notification] {
+        if !send(sink, &op).await {
+            anyhow::bail!("the socket closed");
+        }
+    }
+    let (lookups, voice, hub) = (state.lookups.clone(), state.voice.clone(), state.agents.clone());
+    state
         .engine
         .query(move |engine, now| {
             let mut queue_ids: Vec<String> = match engine.agent(&agent) {
@@ -195,24 +201,12 @@ async fn greet(state: &AppState, auth: &Authenticated, sink: &mut Sink) -> anyho
                 _ => Vec::new(),
             };
             queue_ids.sort();
-            (
-                views::agent_engagements(engine, &lookups, &voice, &agent),
-                views::queue_stats(engine, &queue_ids, now),
-            )
+            let engagements = views::agent_engagements(engine, &lookups, &voice, &agent);
+            hub.send_to(&agent, channel, ServerOp::Engagements { engagements });
+            let queues = views::queue_stats(engine, &queue_ids, now);
+            hub.send_to(&agent, channel, ServerOp::QueueStats { queues });
         })
         .await?;
-    let ops = [
-        welcome,
-        info,
-        notification,
-        ServerOp::Engagements { engagements },
-        ServerOp::QueueStats { queues },
-    ];
-    for op in ops {
-        if !send(sink, &op).await {
-            anyhow::bail!("the socket closed");
-        }
-    }
     // Entries another channel is holding stay with it; it hands them on if it closes.
     for entry in state.store.pending_outbox(&user.id).await? {
         if !state.agents.in_flight(entry.id) {

@@ -282,17 +282,14 @@ async fn answered(
             .set_engagement_contact(&engagement, &serde_json::to_string(&contact)?)
             .await?;
     }
-    let mut ops = Vec::new();
-    if let Pop::Now(id) = pop {
-        ops.push(ServerOp::Post {
-            message: EmbedMessage::ScreenPop(ScreenPop {
-                id,
-                engagement_id: Some(engagement),
-            }),
-        });
-    }
-    ops.push(engagements_op(state, agent).await?);
-    Ok(ops)
+    refresh(state, agent).await;
+    Ok(match pop {
+        Pop::Now(id) => post(EmbedMessage::ScreenPop(ScreenPop {
+            id,
+            engagement_id: Some(engagement),
+        })),
+        Pop::Later => Vec::new(),
+    })
 }
 
 /// The agent picked one of several matching records: link it and pop it.
@@ -310,22 +307,30 @@ pub async fn pick(state: &AppState, agent: &str, engagement: &str, contact_id: &
         id: contact.id.clone(),
         engagement_id: Some(engagement.to_owned()),
     };
-    Ok(vec![
-        ServerOp::Post {
-            message: EmbedMessage::ScreenPop(pop),
-        },
-        engagements_op(state, agent).await?,
-    ])
+    refresh(state, agent).await;
+    Ok(post(EmbedMessage::ScreenPop(pop)))
 }
 
-/// The agent's engagements as the embed shows them.
-pub async fn engagements_op(state: &AppState, agent: &str) -> anyhow::Result<ServerOp> {
-    let (lookups, voice, agent) = (state.lookups.clone(), state.voice.clone(), agent.to_owned());
-    let engagements = state
+/// Sends the agent their engagements again (something they show changed). The snapshot is
+/// taken and queued on the engine's task, so it cannot overtake one taken earlier; a
+/// snapshot returned to this task and sent from here could (see the hub).
+pub async fn refresh(state: &AppState, agent: &str) {
+    let (lookups, voice, hub, agent) = (
+        state.lookups.clone(),
+        state.voice.clone(),
+        state.agents.clone(),
+        agent.to_owned(),
+    );
+    let sent = state
         .engine
-        .query(move |engine, _| views::agent_engagements(engine, &lookups, &voice, &agent))
-        .await?;
-    Ok(ServerOp::Engagements { engagements })
+        .query(move |engine, _| {
+            let engagements = views::agent_engagements(engine, &lookups, &voice, &agent);
+            hub.send(&agent, ServerOp::Engagements { engagements });
+        })
+        .await;
+    if let Err(e) = sent {
+        tracing::debug!("refreshing the engagements failed: {e}");
+    }
 }
 
 /// The `-response` of an audio control: success with the call's state, or the failure.

@@ -5,6 +5,11 @@
 //! a time so that a call log reaches one host once. Each channel has a bounded queue: a
 //! channel that cannot keep up is closed rather than allowed to grow without bound, and the
 //! embed reconnects and receives a fresh snapshot.
+//!
+//! Snapshots (an agent's engagements, queue statistics) replace what the embed shows, so
+//! an older one must never arrive after a newer one. They are taken and queued here on the
+//! engine's task only (the driver, or a query that sends before it returns): one task
+//! takes them in turn and each channel's queue keeps that order.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -103,6 +108,14 @@ impl AgentHub {
         let mut inner = self.lock();
         if let Some(list) = inner.conns.get_mut(user_id) {
             list.retain(|c| deliverable(c, user_id, op.clone()));
+        }
+    }
+
+    /// Sends to one given channel of the user: a new channel's first snapshots.
+    pub fn send_to(&self, user_id: &str, id: u64, op: ServerOp) {
+        let mut inner = self.lock();
+        if let Some(list) = inner.conns.get_mut(user_id) {
+            list.retain(|c| c.id != id || deliverable(c, user_id, op.clone()));
         }
     }
 

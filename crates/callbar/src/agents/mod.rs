@@ -11,5 +11,5 @@ pub mod status;
 
 pub use channel::upgrade;
 pub use deliveries::Deliveries;
-pub use host::engagements_op;
+pub use host::refresh;
 pub use hub::AgentHub;

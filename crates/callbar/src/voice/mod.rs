@@ -22,6 +22,7 @@ use callbar_protocol::channel::{CallPhase, CallView, CustomerServerOp};
 use callbar_protocol::{RecordingAction, RecordingState};
 use tokio::sync::mpsc;
 
+use crate::agents::refresh;
 use crate::engine::EngineHandle;
 use crate::state::{AppState, SharedState};
 
@@ -456,14 +457,6 @@ async fn watch(voice: Arc<Voice>, engagement: String, mut events: CallEvents, st
     // The call's media is over for good: if the engine still thinks the customer is
     // there, tell it.
     customer_left(&state.engine, &engagement).await;
-}
-
-/// Sends the agent their engagements again (the call's state changed).
-pub(crate) async fn refresh(state: &AppState, agent: &str) {
-    match crate::agents::engagements_op(state, agent).await {
-        Ok(op) => state.agents.send(agent, op),
-        Err(e) => tracing::debug!(agent, "refreshing the engagements failed: {e}"),
-    }
 }
 
 /// The customer is gone: the engine abandons a waiting engagement or ends a live one.

@@ -433,7 +433,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
                     // Ringing with no audio from the far end (yet): the agent's embed plays
                     // ringback until early media or the answer brings the call's audio.
                     if offer.is_some() && state.voice.alerting(&request.engagement) {
-                        super::refresh(&state, &request.agent).await;
+                        crate::agents::refresh(&state, &request.agent).await;
                     }
                 }
                 Some(Progress::Answered { sdp }) => {
