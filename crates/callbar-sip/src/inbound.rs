@@ -10,6 +10,8 @@
 //! Requests inside a dialog go to it (re-INVITE, BYE, ACK, CANCEL); anything else is
 //! answered here.
 
+use std::time::Instant;
+
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::sip::{Header, HeadersExt, Method, StatusCode, ToTypedHeader};
 use rsipstack::transaction::TransactionReceiver;
@@ -22,19 +24,19 @@ use crate::sip::{IncomingCall, Sip, SipEvent};
 /// Reads new transactions until the endpoint stops.
 pub(crate) async fn serve(sip: Sip, mut incoming: TransactionReceiver) {
     while let Some(tx) = incoming.recv().await {
-        let sip = sip.clone();
-        tokio::spawn(async move { handle(sip, tx).await });
+        let (sip, received) = (sip.clone(), Instant::now());
+        tokio::spawn(async move { handle(sip, tx, received).await });
     }
 }
 
-async fn handle(sip: Sip, mut tx: Transaction) {
+async fn handle(sip: Sip, mut tx: Transaction, received: Instant) {
     let new_invite = tx.original.method == Method::Invite
         && tx
             .original
             .to_header()
             .is_ok_and(|to| to.tag().ok().flatten().is_none());
     if new_invite {
-        return invite(sip, tx).await;
+        return invite(sip, tx, received).await;
     }
     match sip.inner.dialogs.match_dialog(&tx) {
         Some(Dialog::Invite(mut dialog)) => {
@@ -55,7 +57,7 @@ async fn handle(sip: Sip, mut tx: Transaction) {
 
 /// A new call: check it, make the dialog, tell the server, then run the INVITE
 /// transaction (100 Trying, our responses, CANCEL, the ACK).
-async fn invite(sip: Sip, mut tx: Transaction) {
+async fn invite(sip: Sip, mut tx: Transaction, received: Instant) {
     let required = required_extensions(&tx.original);
     if !required.is_empty() {
         // `timer` is the one extension supported.
@@ -150,6 +152,7 @@ async fn invite(sip: Sip, mut tx: Transaction) {
         from,
         to,
         offer,
+        received,
     }));
     let mut dialog = dialog;
     if let Err(e) = dialog.handle(&mut tx).await {

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle};
@@ -39,6 +40,8 @@ pub struct IncomingCall {
     pub to: String,
     /// The caller's SDP offer.
     pub offer: String,
+    /// When the INVITE's transaction reached Callbar (the start of the call's set-up).
+    pub received: Instant,
 }
 
 /// How a call ended on the SIP side.

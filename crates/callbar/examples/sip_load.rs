@@ -41,6 +41,13 @@
 //! - `accept_to_200`: the agent's `accept` → the 200 OK at SIPp: everything the agent's side
 //!   adds, the client's ICE and DTLS included.
 //! - `invite_to_200`: what the caller waits with an agent that answers at once.
+//!
+//! `server_timed_setup_ms` is the server's own measurement of its share
+//! (`callbar_call_setup_seconds` in `/metrics`, read before and after the step): from the
+//! INVITE reaching its SIP layer to the offer queued on the agent's channel, plus the accept's
+//! arrival to `start-media` queued, plus the media offer's arrival to the answer. Unlike
+//! `server` above it leaves out how long this client takes to read and answer the server's
+//! messages. Histogram buckets give bounds: the p50 and p99 are at most the values shown.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -349,6 +356,86 @@ fn summary(mut values: Vec<f64>) -> Value {
     })
 }
 
+/// The server's own set-up histograms (`/metrics`): per series (`total`, `offer`, `accept`,
+/// `media`), the cumulative count of calls at each bucket bound (seconds).
+type Timed = HashMap<String, Vec<(f64, u64)>>;
+
+async fn server_timed(http: &reqwest::Client, url: &str) -> Timed {
+    let response = http.get(format!("{url}/metrics")).send().await.unwrap();
+    let text = response.text().await.unwrap();
+    let label = |line: &str, name: &str| {
+        let from = line.find(&format!("{name}=\""))? + name.len() + 2;
+        Some(line[from..].split('"').next()?.to_owned())
+    };
+    let mut timed = Timed::new();
+    for line in text.lines() {
+        let series = if line.starts_with("callbar_call_setup_seconds_bucket{") {
+            "total".to_owned()
+        } else if line.starts_with("callbar_call_setup_stage_seconds_bucket{") {
+            let Some(stage) = label(line, "stage") else { continue };
+            stage
+        } else {
+            continue;
+        };
+        let le = label(line, "le").and_then(|v| {
+            if v == "+Inf" {
+                Some(f64::INFINITY)
+            } else {
+                v.parse().ok()
+            }
+        });
+        let count = line.rsplit(' ').next().and_then(|v| v.parse().ok());
+        if let (Some(le), Some(count)) = (le, count) {
+            timed.entry(series).or_default().push((le, count));
+        }
+    }
+    timed
+}
+
+/// The calls the server timed between two readings: how many, the bucket bounds their p50
+/// and p99 are at most (ms), and the share within the 20 ms goal; per stretch the p99 bound.
+fn timed_summary(before: &Timed, after: &Timed) -> Value {
+    let delta = |series: &str| -> Vec<(f64, u64)> {
+        let earlier = before.get(series);
+        let Some(later) = after.get(series) else {
+            return Vec::new();
+        };
+        later
+            .iter()
+            .map(|&(le, n)| {
+                let was = earlier
+                    .and_then(|e| e.iter().find(|(l, _)| *l == le))
+                    .map_or(0, |x| x.1);
+                (le, n - was)
+            })
+            .collect()
+    };
+    let at_most = |buckets: &[(f64, u64)], q: f64| -> Value {
+        let n = buckets.last().map_or(0, |b| b.1);
+        let bound = buckets
+            .iter()
+            .find(|b| b.1 as f64 >= q * n as f64)
+            .map(|b| b.0 * 1000.0);
+        match bound {
+            Some(ms) if ms.is_finite() && n > 0 => json!((ms * 100.0).round() / 100.0),
+            _ => Value::Null,
+        }
+    };
+    let total = delta("total");
+    let n = total.last().map_or(0, |b| b.1);
+    let within = total.iter().find(|b| (b.0 - 0.02).abs() < 1e-9).map_or(0, |b| b.1);
+    let mut out = json!({
+        "n": n,
+        "p50_at_most": at_most(&total, 0.5),
+        "p99_at_most": at_most(&total, 0.99),
+        "within_20ms_percent": if n == 0 { 0.0 } else { (within as f64 * 1000.0 / n as f64).round() / 10.0 },
+    });
+    for stage in ["offer", "accept", "media"] {
+        out[format!("{stage}_p99_at_most")] = at_most(&delta(stage), 0.99);
+    }
+    out
+}
+
 /// Busy time of the whole machine (all processes, interrupts), in clock ticks.
 fn machine_busy_ticks() -> u64 {
     let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
@@ -371,8 +458,9 @@ struct Idle {
 
 /// Runs one step of `concurrent` calls; returns its JSON line and whether it was clean (every
 /// call answered, up together, heard, without loss).
-async fn step(a: &Args, calls: &Calls, concurrent: usize, idle: &Idle) -> (Value, bool) {
+async fn step(a: &Args, http: &reqwest::Client, calls: &Calls, concurrent: usize, idle: &Idle) -> (Value, bool) {
     calls.lock().unwrap().clear();
+    let timed_before = server_timed(http, &a.url).await;
     let ramp_ms = a.ramp * 1000;
     // All calls up together for the window, with room for set-up before and analysis after.
     let hold_ms = ramp_ms + (a.window + 4) * 1000;
@@ -542,6 +630,7 @@ async fn step(a: &Args, calls: &Calls, concurrent: usize, idle: &Idle) -> (Value
             t.entry("dtls_to_200").or_default().push(ms(instant_us(dtls), answered));
         }
     }
+    let timed = server_timed(http, &a.url).await;
     let mut setup = serde_json::Map::new();
     for name in [
         "invite_to_183",
@@ -571,6 +660,7 @@ async fn step(a: &Args, calls: &Calls, concurrent: usize, idle: &Idle) -> (Value
         "agent_problems": problems,
         "window": window,
         "setup_ms": setup,
+        "server_timed_setup_ms": timed_summary(&timed_before, &timed),
     });
     let clean = all_up && failed == 0 && ok == concurrent as u64 && lost == 0 && heard == concurrent && problems == 0;
     (line, clean)
@@ -643,7 +733,7 @@ async fn main() {
 
     for &concurrent in &a.steps {
         let started = Instant::now();
-        let (line, clean) = step(&a, &calls, concurrent, &idle).await;
+        let (line, clean) = step(&a, &http, &calls, concurrent, &idle).await;
         println!("{line}");
         eprintln!("step of {concurrent} calls took {:.1?}", started.elapsed());
         if !clean {

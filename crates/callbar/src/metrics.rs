@@ -7,10 +7,22 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::voice::setup::Stretches;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Outcome {
     pub outcome: &'static str,
 }
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Stage {
+    pub stage: &'static str,
+}
+
+/// Set-up buckets (seconds): fine around the 20 ms goal, up to a second.
+const SET_UP_BUCKETS: [f64; 17] = [
+    0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.025, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0,
+];
 
 pub struct Metrics {
     registry: Registry,
@@ -21,6 +33,9 @@ pub struct Metrics {
     resident_memory: Gauge,
     /// Seconds from an agent's accept to audio flowing both ways.
     pub accept_to_audio: Histogram,
+    /// The server's own share of setting up an inbound call (see `voice/setup.rs`).
+    call_setup: Histogram,
+    call_setup_stages: Family<Stage, Histogram, fn() -> Histogram>,
 }
 
 impl Metrics {
@@ -56,6 +71,20 @@ impl Metrics {
             "Time from an agent's accept to audio flowing both ways",
             accept_to_audio.clone(),
         );
+        let call_setup = Histogram::new(SET_UP_BUCKETS);
+        registry.register(
+            "call_setup_seconds",
+            "The server's own time in setting up an answered inbound call: INVITE or widget dial to \
+             offer, accept to start-media, media offer to answer",
+            call_setup.clone(),
+        );
+        let call_setup_stages: Family<Stage, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(SET_UP_BUCKETS));
+        registry.register(
+            "call_setup_stage_seconds",
+            "The stretches of callbar_call_setup_seconds: offer, accept, media",
+            call_setup_stages.clone(),
+        );
         let resident_memory = Gauge::default();
         registry.register(
             "resident_memory_bytes",
@@ -70,6 +99,18 @@ impl Metrics {
             embed_loads,
             resident_memory,
             accept_to_audio,
+            call_setup,
+            call_setup_stages,
+        }
+    }
+
+    /// An inbound call is set up: the server's share, whole and by stretch.
+    pub fn call_set_up(&self, s: &Stretches) {
+        self.call_setup.observe(s.total().as_secs_f64());
+        for (stage, took) in [("offer", s.offer), ("accept", s.accept), ("media", s.media)] {
+            self.call_setup_stages
+                .get_or_create(&Stage { stage })
+                .observe(took.as_secs_f64());
         }
     }
 

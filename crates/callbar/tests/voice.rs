@@ -172,6 +172,21 @@ async fn a_website_caller_and_an_agent_talk_and_the_host_sees_zooms_sequence() {
     ch.until(|op| op["op"] == "engagements" && op["engagements"][0]["call"]["connected"] == true)
         .await;
 
+    // The server timed its own share of the set-up, once, without the second the call rang.
+    let metrics = s.http.get(format!("{}/metrics", s.url)).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(metrics.contains("callbar_call_setup_seconds_count 1\n"), "{metrics}");
+    for stage in ["offer", "accept", "media"] {
+        let count = format!("callbar_call_setup_stage_seconds_count{{stage=\"{stage}\"}} 1\n");
+        assert!(metrics.contains(&count), "{count} in {metrics}");
+    }
+    let sum: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("callbar_call_setup_seconds_sum "))
+        .and_then(|v| v.parse().ok())
+        .expect("the set-up's sum");
+    assert!(sum > 0.0 && sum < 0.5, "the server's share: {sum} s");
+
     // Two-way audio, each side the other's tone within ±5 Hz, nothing lost.
     let heard_by_agent = listen(&agent, 1.5).await;
     let heard_by_caller = listen(&caller.media, 1.5).await;

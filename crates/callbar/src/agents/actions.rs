@@ -30,7 +30,10 @@ pub struct Refusal {
 pub async fn act(state: &AppState, agent: &str, engagement: &str, action: Action) -> Result<(), Refusal> {
     let (agent, engagement) = (agent.to_owned(), engagement.to_owned());
     let command = match action {
-        Action::Accept => Command::Accept { agent, engagement },
+        Action::Accept => {
+            state.voice.accepting(&engagement);
+            Command::Accept { agent, engagement }
+        }
         Action::Reject => Command::Reject { agent, engagement },
         Action::End => Command::End { agent, engagement },
         Action::AddNote(note) => {

@@ -8,6 +8,7 @@
 //! mute, DTMF and recording act on the media; the engine hears when the customer leaves.
 
 pub mod recordings;
+pub mod setup;
 pub mod trunk;
 pub mod turn;
 pub mod widget;
@@ -40,6 +41,8 @@ struct Entry {
     recording: Option<RecordingState>,
     /// When the agent accepted, to measure accept-to-audio.
     accepted_at: Option<Instant>,
+    /// The server's share of setting up an inbound call, while it is being set up.
+    setup: Option<setup::Setup>,
     /// The DTMF digits the customer has pressed (see `CallerInput`).
     caller_digits: String,
 }
@@ -172,6 +175,7 @@ impl Voice {
                 held: false,
                 recording: None,
                 accepted_at: None,
+                setup: None,
                 caller_digits: String::new(),
             },
         );
@@ -183,11 +187,28 @@ impl Voice {
         self.lock().contains_key(engagement)
     }
 
+    /// The inbound call reached Callbar at `at`: its set-up is timed from there.
+    pub fn arrived(&self, engagement: &str, at: Instant) {
+        if let Some(entry) = self.lock().get_mut(engagement) {
+            entry.setup = Some(setup::Setup::new(at));
+        }
+    }
+
     /// Tells the customer where the call stands.
     pub fn phase(&self, engagement: &str, phase: CallPhase) {
-        let calls = self.lock();
-        if let Some(entry) = calls.get(engagement) {
+        let mut calls = self.lock();
+        if let Some(entry) = calls.get_mut(engagement) {
+            if let (CallPhase::Ringing, Some(setup)) = (phase, entry.setup.as_mut()) {
+                setup.offered();
+            }
             tell(entry, phase);
+        }
+    }
+
+    /// An agent's accept of the engagement arrived (the engine has yet to apply it).
+    pub fn accepting(&self, engagement: &str) {
+        if let Some(setup) = self.lock().get_mut(engagement).and_then(|e| e.setup.as_mut()) {
+            setup.accepting();
         }
     }
 
@@ -197,6 +218,9 @@ impl Voice {
             entry.agent = Some(agent.to_owned());
             entry.agent_name = Some(agent_name.to_owned());
             entry.accepted_at = Some(Instant::now());
+            if let Some(setup) = entry.setup.as_mut() {
+                setup.accepted();
+            }
         }
     }
 
@@ -516,5 +540,15 @@ pub async fn media_offer(state: &AppState, agent: &str, engagement: &str, sdp: &
     if sdp.len() > 32 * 1024 {
         return Err(ControlError::Refused("the SDP offer is larger than 32 KiB".into()));
     }
-    state.voice.attach_agent(engagement, agent, sdp).await
+    let began = Instant::now();
+    let answer = state.voice.attach_agent(engagement, agent, sdp).await?;
+    let done = state
+        .voice
+        .lock()
+        .get_mut(engagement)
+        .and_then(|e| e.setup.as_mut()?.attached(began.elapsed()));
+    if let Some(stretches) = done {
+        state.metrics.call_set_up(&stretches);
+    }
+    Ok(answer)
 }

@@ -299,6 +299,7 @@ fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: &Inco
     state
         .voice
         .register(&engagement, media.clone(), events, Some(customer_tx), state.clone());
+    state.voice.arrived(&engagement, call.received);
     if let Err(e) = sip.progress(&call.call, local.to_sdp()) {
         tracing::warn!(%engagement, "early media could not be sent: {e}");
     }

@@ -193,6 +193,7 @@ async fn start_call(
     offer: &str,
     customer_tx: mpsc::UnboundedSender<CustomerServerOp>,
 ) -> Result<(String, String), String> {
+    let began = std::time::Instant::now();
     let entry = state
         .directory
         .entry_points()
@@ -223,6 +224,7 @@ async fn start_call(
     state
         .voice
         .register(&engagement, call, events, Some(customer_tx), state.clone());
+    state.voice.arrived(&engagement, began);
     // Told before the engagement exists, so a ringing phase can only come after it.
     state.voice.phase(&engagement, CallPhase::Waiting);
     let from = [&phone, &email, &name]
