@@ -319,6 +319,14 @@ async fn the_command_log_snapshots_and_the_outbox() {
         4,
         "sequence numbers never repeat"
     );
+    let several = store
+        .append_commands(&[(5, "e".into()), (6, "f".into())], &[])
+        .await
+        .unwrap();
+    assert_eq!(several.last_seq, 6, "the last of several commands appended at once");
+    let logged: Vec<_> = store.commands_after(4).await.unwrap();
+    let logged: Vec<_> = logged.iter().map(|c| (c.seq, c.at, c.command.as_str())).collect();
+    assert_eq!(logged, [(5, 5, "e"), (6, 6, "f")]);
 
     store.add_outbox("e1", "ada", "[1]").await.unwrap();
     store.add_outbox("e1", "ada", "[2]").await.unwrap();
