@@ -102,11 +102,6 @@ async function sippCallAccepted(playwright, launchOptions, scenario) {
 }
 
 /**
- * The states of the server's engagements, as "state: reason".
- * @param {Awaited<ReturnType<typeof startCallbar>>} callbar
- * @param {string} admin
- */
-/**
  * The share of `hz` in the last whole second of what baresip has recorded so far. libsndfile
  * writes its buffer out in chunks, so during a call the file can end a little before what the
  * phone has heard: callers poll this rather than read it once.
@@ -122,6 +117,11 @@ async function lastSecondShare(phone, hz) {
   return end < 1 ? 0 : toneShareOf(heard, hz, { fromSec: end - 1, toSec: end });
 }
 
+/**
+ * The states of the server's engagements, as "state: reason".
+ * @param {Awaited<ReturnType<typeof startCallbar>>} callbar
+ * @param {string} admin
+ */
 async function engagementStates(callbar, admin) {
   const { body } = await callbar.api("GET", "/api/v1/engagements", { token: admin });
   return body.engagements.map((/** @type {any} */ e) => `${e.state.state}: ${e.state.reason}`);
@@ -151,6 +151,12 @@ test("a phone caller and an agent hear each other; hold, DTMF both ways, a malfo
     expect(Math.abs(atAgent.peak - 440)).toBeLessThanOrEqual(5);
     // The last whole second the phone heard (before it: ringback as early media).
     await expect.poll(() => lastSecondShare(phone, 1000)).toBeGreaterThan(0.5);
+    // The server timed its share of the call's set-up from the INVITE: once, each stretch.
+    const metrics = await (await fetch(`${callbar.url}/metrics`)).text();
+    expect(metrics).toContain("callbar_call_setup_seconds_count 1\n");
+    for (const stage of ["offer", "accept", "media"]) {
+      expect(metrics).toContain(`callbar_call_setup_stage_seconds_count{stage="${stage}"} 1\n`);
+    }
 
     // A burst of malformed SIP at the server's SIP port, from the trunk's address and from
     // elsewhere, while the call goes on: the audio does not notice.

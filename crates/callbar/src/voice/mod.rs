@@ -224,6 +224,12 @@ impl Voice {
         }
     }
 
+    /// The agent's leg is attached after `media` of the server's work: the call's set-up, the
+    /// first time it completes (it is not timed again).
+    fn set_up(&self, engagement: &str, media: std::time::Duration) -> Option<setup::Stretches> {
+        setup::finish(&mut self.lock().get_mut(engagement)?.setup, media)
+    }
+
     /// Attaches the agent's leg (from their embed's offer); returns the SDP answer.
     pub async fn attach_agent(&self, engagement: &str, agent: &str, offer: &str) -> Result<String, ControlError> {
         let call = self.call_of(engagement, agent)?;
@@ -542,12 +548,7 @@ pub async fn media_offer(state: &AppState, agent: &str, engagement: &str, sdp: &
     }
     let began = Instant::now();
     let answer = state.voice.attach_agent(engagement, agent, sdp).await?;
-    let done = state
-        .voice
-        .lock()
-        .get_mut(engagement)
-        .and_then(|e| e.setup.as_mut()?.attached(began.elapsed()));
-    if let Some(stretches) = done {
+    if let Some(stretches) = state.voice.set_up(engagement, began.elapsed()) {
         state.metrics.call_set_up(&stretches);
     }
     Ok(answer)

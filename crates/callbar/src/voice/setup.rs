@@ -11,7 +11,8 @@
 //! - `media`: the agent's media offer reached Callbar → the SDP answer is ready.
 //!
 //! Their sum, per call, is the server's set-up time. A call is timed once, from its first
-//! offer to its first agent leg; outbound calls (the agent dials) are not timed here.
+//! offer to its first agent leg ([`finish`] takes its `Setup` away); outbound calls (the
+//! agent dials) are not timed here.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,6 @@ pub struct Setup {
     offer: Option<Duration>,
     accept_from: Option<Instant>,
     accept: Option<Duration>,
-    done: bool,
 }
 
 /// A finished set-up: the three stretches the server held the call.
@@ -47,7 +47,6 @@ impl Setup {
             offer: None,
             accept_from: None,
             accept: None,
-            done: false,
         }
     }
 
@@ -71,16 +70,23 @@ impl Setup {
     }
 
     /// The agent's leg is attached after `media` of the server's work: the whole set-up,
-    /// the first time only.
-    pub fn attached(&mut self, media: Duration) -> Option<Stretches> {
-        let (Some(offer), Some(accept)) = (self.offer, self.accept) else {
-            return None;
-        };
-        if std::mem::replace(&mut self.done, true) {
-            return None;
-        }
-        Some(Stretches { offer, accept, media })
+    /// if the call was offered and accepted.
+    fn attached(&self, media: Duration) -> Option<Stretches> {
+        Some(Stretches {
+            offer: self.offer?,
+            accept: self.accept?,
+            media,
+        })
     }
+}
+
+/// An agent's leg of the call whose set-up is in `slot` is attached after `media` of the
+/// server's work: the whole set-up, once. A complete set-up leaves the slot empty, so a later
+/// leg (another agent, a reload) is not timed again.
+pub fn finish(slot: &mut Option<Setup>, media: Duration) -> Option<Stretches> {
+    let stretches = slot.as_ref()?.attached(media)?;
+    *slot = None;
+    Some(stretches)
 }
 
 #[cfg(test)]
@@ -96,25 +102,28 @@ mod tests {
         std::thread::sleep(250 * MS); // The agent thinks: not the server's time.
         s.accepting();
         s.accepted();
-        let done = s.attached(2 * MS).expect("set up");
+        let mut slot = Some(s);
+        let done = finish(&mut slot, 2 * MS).expect("set up");
         assert!(done.offer >= 3 * MS && done.offer < 200 * MS, "{done:?}");
         assert!(done.accept < 200 * MS, "{done:?}");
         assert_eq!(done.media, 2 * MS);
         assert_eq!(done.total(), done.offer + done.accept + 2 * MS);
-        assert_eq!(s.attached(MS), None, "timed once");
+        assert_eq!(finish(&mut slot, MS), None, "timed once");
     }
 
     #[test]
     fn only_the_first_offer_and_a_complete_set_up_count() {
-        let mut s = Setup::new(Instant::now());
+        let mut slot = Some(Setup::new(Instant::now()));
+        let s = slot.as_mut().unwrap();
         s.accepting(); // An accept before any offer is not one.
         s.accepted();
-        assert_eq!(s.attached(MS), None);
+        assert_eq!(finish(&mut slot, MS), None);
+        let s = slot.as_mut().expect("an incomplete set-up stays");
         s.offered();
         let first = s.offer;
         std::thread::sleep(2 * MS);
         s.offered(); // Offered again after a ring timeout: still the first.
         assert_eq!(s.offer, first);
-        assert_eq!(s.attached(MS), None, "not accepted yet");
+        assert_eq!(finish(&mut slot, MS), None, "not accepted yet");
     }
 }
