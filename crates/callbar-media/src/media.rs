@@ -169,6 +169,11 @@ impl PortPool {
         let len = end - start + 1;
         for _ in 0..len {
             let port = start + self.next.fetch_add(1, Ordering::Relaxed) % len;
+            // Port 0 would be any port, and one the socket loses if it is ever disconnected
+            // (leg/socket.rs).
+            if port == 0 {
+                continue;
+            }
             if let Ok(socket) = StdUdpSocket::bind((ip, port as u16)) {
                 return Ok(socket);
             }

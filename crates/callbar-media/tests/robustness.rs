@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use callbar_media::client::{Client, ClientConfig};
-use callbar_media::{CloseReason, LegEvent, MediaError};
+use callbar_media::{CallConfig, CallEvent, CloseReason, LegEvent, MediaError};
 use common::*;
 use tokio::net::UdpSocket;
 
@@ -32,14 +32,8 @@ async fn bad_offers_are_refused_clearly() {
     ));
 }
 
-#[tokio::test]
-async fn garbage_datagrams_do_not_disturb_a_bridged_call() {
-    let media = media();
-    let (call, _events, customer, agent) = bridged(&media).await;
-    let attacker = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    // The server's legs are the ports in the media range that the clients talk to; aim at
-    // every port of the range the test media uses that is bound.
-    let targets: Vec<SocketAddr> = (42000..=42999).map(|p| SocketAddr::from(([127, 0, 0, 1], p))).collect();
+/// Every kind of garbage, once to every port of the test media's range.
+async fn spray_garbage(attacker: &UdpSocket) {
     let junk: Vec<Vec<u8>> = vec![
         vec![],
         vec![0x80; 12],
@@ -49,17 +43,86 @@ async fn garbage_datagrams_do_not_disturb_a_bridged_call() {
         vec![0xFF; 1500],
         vec![0x80; 9000], // larger than the receive buffer
     ];
-    for _ in 0..5 {
-        for to in &targets {
-            for j in &junk {
-                let _ = attacker.send_to(j, to).await;
-            }
+    for port in 42000..=42999 {
+        for j in &junk {
+            let _ = attacker.send_to(j, SocketAddr::from(([127, 0, 0, 1], port))).await;
         }
+    }
+}
+
+#[tokio::test]
+async fn garbage_datagrams_do_not_disturb_a_call() {
+    let media = media();
+    let attacker = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // Ringing: the customer's leg reads from anyone (its peer is not proven yet), and counts
+    // what it cannot use.
+    let (customer, leg) = client(&media, 440.0).await;
+    let (call, mut events) = media.call(leg, CallConfig::default());
+    spray_garbage(&attacker).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rejected = call.customer_stats().rejected;
+    assert!(rejected > 0, "garbage reached the ringing leg and was counted");
+
+    // Bridged, on the media clock: the legs' sockets are connected to their peers, so the
+    // kernel drops what comes from elsewhere before the call ever reads it.
+    let (agent, agent_leg) = client(&media, 1000.0).await;
+    call.attach_agent(agent_leg).await.unwrap();
+    expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rejected = call.customer_stats().rejected;
+    for _ in 0..5 {
+        spray_garbage(&attacker).await;
     }
     let (to_customer, to_agent) = tokio::join!(listen(&customer, 1000), listen(&agent, 1000));
     assert_tone(&to_customer, 1000.0, "customer after garbage");
     assert_tone(&to_agent, 440.0, "agent after garbage");
-    assert!(call.customer_stats().rejected > 0, "garbage is counted");
+    assert_eq!(
+        call.customer_stats().rejected,
+        rejected,
+        "nothing from elsewhere was read"
+    );
+    call.hangup().await;
+}
+
+#[tokio::test]
+async fn a_flood_from_elsewhere_does_not_push_out_a_bridged_calls_audio() {
+    let media = media();
+    let (customer, leg) = client(&media, 440.0).await;
+    let target = leg.local_addr();
+    let (call, mut events) = media.call(leg, CallConfig::default());
+    let (agent, agent_leg) = client(&media, 1000.0).await;
+    call.attach_agent(agent_leg).await.unwrap();
+    expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = call.customer_stats();
+
+    // A second of RTP-looking datagrams at the customer leg's port, as fast as one task sends
+    // them: many times what a socket buffer holds, which a socket that read from anyone would
+    // fill, dropping the customer's own packets.
+    let flood = tokio::spawn(async move {
+        let attacker = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut packet = [0u8; 172];
+        packet[0] = 0x80;
+        let (mut sent, until) = (0u64, tokio::time::Instant::now() + Duration::from_secs(1));
+        while tokio::time::Instant::now() < until {
+            for _ in 0..100 {
+                packet[2..4].copy_from_slice(&(sent as u16).to_be_bytes());
+                let _ = attacker.send_to(&packet, target).await;
+                sent += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        sent
+    });
+    let (to_customer, to_agent) = tokio::join!(listen(&customer, 1000), listen(&agent, 1000));
+    let sent = flood.await.unwrap();
+    assert!(sent > 10_000, "the flood sent only {sent} datagrams");
+    assert_tone(&to_customer, 1000.0, "customer during the flood");
+    assert_tone(&to_agent, 440.0, "agent during the flood");
+    let after = call.customer_stats();
+    assert_eq!(after.lost, before.lost, "no packet of the customer's was lost");
+    assert_eq!(after.rejected, before.rejected, "the flood was never read");
+    assert!(after.packets_in >= before.packets_in + 45, "{before:?} -> {after:?}");
     call.hangup().await;
 }
 

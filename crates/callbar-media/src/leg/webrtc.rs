@@ -703,6 +703,7 @@ fn offers_pcmu(sdp: &str) -> bool {
 mod tests {
     use super::*;
     use crate::leg::LegSocket;
+    use crate::leg::socket::PolledSocket;
     use crate::leg::timeline::Source;
 
     /// One side of a pair of legs driven by hand over loopback.
@@ -729,10 +730,7 @@ mod tests {
                 }
             };
             let mut buf = [0u8; crate::RECV_BUFFER];
-            let LegSocket::Polled(socket) = &self.socket else {
-                unreachable!("the test's sockets are polled")
-            };
-            while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            while let Ok((n, from)) = self.socket.try_recv_from(&mut buf) {
                 self.proto.on_datagram(now, &buf[..n], from, &io, &mut on);
                 if matches!(buf[..n], [128..=191, second, ..] if !(192..=223).contains(&second)) {
                     self.last = buf[..n].to_vec();
@@ -801,7 +799,7 @@ mod tests {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_nonblocking(true).unwrap();
         let address = socket.local_addr().unwrap();
-        (LegSocket::Polled(socket), address)
+        (LegSocket::Polled(PolledSocket::new(socket)), address)
     }
 
     /// A browser-like offerer and Callbar's answerer: once DTLS is up, both legs' audio goes
