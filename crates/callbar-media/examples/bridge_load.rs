@@ -143,7 +143,7 @@ fn main() {
         for i in 0..calls {
             let (leg, customer) = if let Some(trunk) = &trunk {
                 let _in_server = handle.enter();
-                let (answer, leg) = media.rtp_answer(&trunk.offer()).unwrap();
+                let (answer, leg) = media.rtp_answer(&trunk.offer(), &[]).unwrap();
                 trunk.targets.lock().unwrap().push(SocketAddr::new(answer.address, answer.port));
                 (leg, None)
             } else {

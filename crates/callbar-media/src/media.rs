@@ -7,7 +7,7 @@
 //! is ports: a bridged call uses two, so the range must hold twice the concurrent calls
 //! (the default 1,000 ports serve 500 calls), and a NAT in front must forward the range.
 
-use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -73,10 +73,14 @@ impl Media {
     /// Answers a trunk's SDP offer with plain RTP/AVP: returns our answer (the remote's
     /// first G.711 codec, telephone-event if offered, mirrored direction; `.to_sdp()` for the
     /// text, and keep it to make later offers in the dialog, e.g. to hold) and the leg.
-    pub fn rtp_answer(&self, offer_sdp: &str) -> Result<(LocalDescription, Leg), MediaError> {
+    ///
+    /// The leg sends to the offer's address until media arrives, then to where it came from;
+    /// only media from the offer's IP address or from `trusted` (the trunk's signalling
+    /// addresses) is taken for the peer's (see `leg/rtp.rs`).
+    pub fn rtp_answer(&self, offer_sdp: &str, trusted: &[IpAddr]) -> Result<(LocalDescription, Leg), MediaError> {
         let remote = sdp::parse(offer_sdp)?;
         let now = Instant::now();
-        let proto = RtpProto::new(&remote).ok_or(SdpError::NoCommonCodec)?;
+        let proto = RtpProto::new(&remote, trusted).ok_or(SdpError::NoCommonCodec)?;
         let (socket, advertised) = self.bind()?;
         let answer = LocalDescription::answer(advertised.ip(), advertised.port(), &remote, random_u64() >> 2)?;
         let core = LegCore::rtp(socket, proto, &self.inner.config, now);
@@ -137,10 +141,11 @@ impl RtpOffer {
         self.advertised
     }
 
-    /// Applies the remote's SDP answer and starts the leg.
-    pub fn accept_answer(self, answer_sdp: &str) -> Result<Leg, MediaError> {
+    /// Applies the remote's SDP answer and starts the leg; media is taken from the answer's
+    /// IP address or from `trusted`, as with [`Media::rtp_answer`].
+    pub fn accept_answer(self, answer_sdp: &str, trusted: &[IpAddr]) -> Result<Leg, MediaError> {
         let remote = sdp::parse(answer_sdp)?;
-        let proto = RtpProto::new(&remote).ok_or(SdpError::NoCommonCodec)?;
+        let proto = RtpProto::new(&remote, trusted).ok_or(SdpError::NoCommonCodec)?;
         let core = LegCore::rtp(self.socket, proto, &self.media.inner.config, Instant::now());
         Ok(Leg::spawn(core, self.advertised))
     }

@@ -27,7 +27,7 @@ async fn bad_offers_are_refused_clearly() {
     assert!(opus_only.contains("RTP/SAVPF 111"), "{offer}");
     assert!(matches!(media.webrtc_leg(&opus_only), Err(MediaError::NoPcmu)));
     assert!(matches!(
-        media.rtp_answer("m=audio 1 RTP/AVP 18\r\nc=IN IP4 1.2.3.4\r\n"),
+        media.rtp_answer("m=audio 1 RTP/AVP 18\r\nc=IN IP4 1.2.3.4\r\n", &[]),
         Err(MediaError::Sdp(_))
     ));
 }

@@ -2,13 +2,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use callbar_media::client::Client;
 use callbar_media::rtp::{EventPayload, RtpHeader, parse_packet, write_packet};
 use callbar_media::tone::{Tone, ToneGenerator};
-use callbar_media::{CallConfig, CallEvent, CloseReason, Codec, EndReason, sdp};
+use callbar_media::{Call, CallConfig, CallEvent, CallEvents, CloseReason, Codec, EndReason, Media, sdp};
 use common::*;
 use tokio::net::UdpSocket;
 
@@ -122,6 +123,17 @@ impl Peer {
     }
 }
 
+/// Attaches an agent (1000 Hz) and checks that it and `peer` (440 Hz) hear each other.
+async fn attach_and_hear(media: &Media, call: &Call, events: &mut CallEvents, peer: &Peer) -> Client {
+    let (agent, agent_leg) = client(media, 1000.0).await;
+    call.attach_agent(agent_leg).await.unwrap();
+    expect(events, |e| *e == CallEvent::AgentConnected).await;
+    let (to_peer, to_agent) = tokio::join!(peer.listen(1200), listen(&agent, 1200));
+    assert_tone(&to_peer, 1000.0, "the trunk hears the agent");
+    assert_tone(&to_agent, 440.0, "the agent hears the trunk");
+    agent
+}
+
 #[tokio::test]
 async fn pcma_trunk_bridged_to_a_webrtc_agent() {
     let media = media_with(|c| c.inactivity_timeout_ms = 1500);
@@ -131,7 +143,7 @@ async fn pcma_trunk_bridged_to_a_webrtc_agent() {
         "v=0\no=- 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio {port} RTP/AVP 8 0 101\n\
          a=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\na=fmtp:101 0-15\na=ptime:20\na=sendrecv\n"
     );
-    let (answer, leg) = media.rtp_answer(&offer).unwrap();
+    let (answer, leg) = media.rtp_answer(&offer, &[]).unwrap();
     let answer = answer.to_sdp();
     let ours = sdp::parse(&answer).unwrap();
     assert_eq!(ours.codec(), Some((Codec::Pcma, 8)));
@@ -147,12 +159,8 @@ async fn pcma_trunk_bridged_to_a_webrtc_agent() {
     let heard = peer.listen(800).await;
     assert!(energy_near(&heard, 440.0) > 0.3 && energy_near(&heard, 480.0) > 0.3);
 
-    let (agent, agent_leg) = client(&media, 1000.0).await;
-    call.attach_agent(agent_leg).await.unwrap();
-    expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
-    let (to_trunk, to_agent) = tokio::join!(peer.listen(1200), listen(&agent, 1200));
-    assert_tone(&to_trunk, 1000.0, "the trunk hears the agent (PCMU -> PCMA)");
-    assert_tone(&to_agent, 440.0, "the agent hears the trunk (PCMA -> PCMU)");
+    // PCMU from the agent reaches the trunk as PCMA, and the trunk's PCMA the agent as PCMU.
+    let agent = attach_and_hear(&media, &call, &mut events, &peer).await;
     assert!(
         peer.heard.lock().unwrap().codecs.is_empty(),
         "only PCMA and events were sent"
@@ -205,7 +213,7 @@ async fn outgoing_offer_and_symmetric_rtp() {
     // another (behind NAT): we answer to where its RTP comes from.
     let (_named, named_port) = Peer::bind().await;
     let answer = format!("v=0\nc=IN IP4 127.0.0.1\nm=audio {named_port} RTP/AVP 0\n");
-    let leg = pending.accept_answer(&answer).unwrap();
+    let leg = pending.accept_answer(&answer, &[]).unwrap();
     let (call, mut events) = media.call(leg, CallConfig::default());
     expect(&mut events, |e| *e == CallEvent::CustomerConnected).await;
     let (socket, _) = Peer::bind().await;
@@ -233,7 +241,7 @@ async fn a_trunk_that_holds_us_is_not_inactive_until_it_resumes() {
              a=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na={direction}\r\n"
         )
     };
-    let (answer, leg) = media.rtp_answer(&sdp("sendrecv")).unwrap();
+    let (answer, leg) = media.rtp_answer(&sdp("sendrecv"), &[]).unwrap();
     let to = SocketAddr::new(answer.address, answer.port);
     let (call, mut events) = media.call(leg, CallConfig::default());
     expect(&mut events, |e| *e == CallEvent::CustomerConnected).await;
@@ -271,10 +279,39 @@ async fn a_trunk_caller_who_waits_for_the_answer_before_sending_is_connected() {
         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n\
          a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
     );
-    let (_answer, leg) = media.rtp_answer(&offer).unwrap();
+    let (_answer, leg) = media.rtp_answer(&offer, &[]).unwrap();
     let (call, mut events) = media.call(leg, CallConfig::default());
     let (_agent, agent_leg) = client(&media, 1000.0).await;
     call.attach_agent(agent_leg).await.unwrap();
     expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
     drop(socket);
+}
+
+#[tokio::test]
+async fn only_the_peers_addresses_may_take_a_trunk_legs_media() {
+    let media = media();
+    // A PBX behind NAT: its SDP names a private address; its media comes from the address its
+    // SIP comes from (127.0.0.1 here), which the server trusts.
+    let offer = "v=0\nc=IN IP4 192.0.2.10\nm=audio 4000 RTP/AVP 8\na=sendrecv\n";
+    let (answer, leg) = media.rtp_answer(offer, &[IpAddr::from([127, 0, 0, 1])]).unwrap();
+    let to = SocketAddr::new(answer.address, answer.port);
+    let (call, mut events) = media.call(leg, CallConfig::default());
+
+    // Someone else sprays RTP at the port before the PBX's first packet arrives.
+    let attacker = Peer::start(UdpSocket::bind("127.0.0.2:0").await.unwrap(), to, 2000.0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stats = call.customer_stats();
+    assert_eq!(stats.packets_in, 0, "the stranger's media was taken: {stats:?}");
+    assert!(stats.rejected > 5, "{stats:?}");
+
+    let (socket, _) = Peer::bind().await;
+    let pbx = Peer::start(socket, to, 440.0);
+    // The agent hears the PBX's 440 Hz, not the stranger's 2000 Hz.
+    attach_and_hear(&media, &call, &mut events, &pbx).await;
+    let stranger_heard = {
+        let heard = attacker.heard.lock().unwrap();
+        heard.audio.len() + heard.codecs.len()
+    };
+    assert_eq!(stranger_heard, 0, "the stranger heard the call");
+    call.hangup().await;
 }

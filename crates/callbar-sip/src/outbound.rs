@@ -45,17 +45,15 @@ impl Sip {
     /// Places a call through a trunk. Returns the call and its progress; hang it up (or
     /// cancel it while it rings) with [`Sip::hangup`].
     pub fn dial(&self, dial: Dial) -> Result<(CallId, mpsc::UnboundedReceiver<Progress>), SipError> {
-        let trunk = match &dial.trunk {
-            Some(name) => self.inner.trunks.iter().find(|(t, _)| &t.name == name),
-            None => self.inner.trunks.first(),
-        }
-        .map(|(t, _)| t.clone())
-        .ok_or_else(|| {
-            SipError::Config(match &dial.trunk {
-                Some(name) => format!("no trunk named {name:?} is configured"),
-                None => "no SIP trunk is configured".into(),
-            })
-        })?;
+        let trunk = self
+            .trunk(dial.trunk.as_deref())
+            .map(|(t, _)| t.clone())
+            .ok_or_else(|| {
+                SipError::Config(match &dial.trunk {
+                    Some(name) => format!("no trunk named {name:?} is configured"),
+                    None => "no SIP trunk is configured".into(),
+                })
+            })?;
         let valid = |s: &str| !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_digit() || c == '+');
         if !valid(&dial.to) || !(dial.from.is_empty() || valid(&dial.from)) {
             return Err(SipError::Stack(format!(

@@ -196,6 +196,21 @@ impl Sip {
         Ok((sip, events_rx))
     }
 
+    /// The trunk named `name` (`None`: the first), with the addresses its SIP comes from.
+    pub(crate) fn trunk(&self, name: Option<&str>) -> Option<&(TrunkConfig, Vec<IpAddr>)> {
+        match name {
+            Some(name) => self.inner.trunks.iter().find(|(t, _)| t.name == name),
+            None => self.inner.trunks.first(),
+        }
+    }
+
+    /// The addresses a trunk's SIP may come from (its `allowed_sources`, or its address's);
+    /// its media may come from them too, besides the address in its SDP. `None`: the first
+    /// trunk, as in [`Dial`](crate::Dial). Empty for a trunk that is not configured.
+    pub fn trunk_sources(&self, name: Option<&str>) -> Vec<IpAddr> {
+        self.trunk(name).map(|(_, sources)| sources.clone()).unwrap_or_default()
+    }
+
     /// Where SIP is received.
     pub fn local_addr(&self) -> SocketAddr {
         self.inner.local
@@ -535,5 +550,46 @@ impl Sip {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Transport;
+
+    fn trunk(name: &str, address: &str, allowed_sources: Vec<IpAddr>) -> TrunkConfig {
+        TrunkConfig {
+            name: name.into(),
+            address: address.into(),
+            transport: Transport::Udp,
+            username: None,
+            password: None,
+            register: false,
+            allowed_sources,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_trunks_media_may_come_from_where_its_sip_comes_from() {
+        let carrier = trunk("carrier", "127.0.0.3:5060", vec![]);
+        let pbx_sources = vec![IpAddr::from([127, 0, 0, 4]), IpAddr::from([127, 0, 0, 5])];
+        let pbx = trunk("pbx", "127.0.0.4:5060", pbx_sources.clone());
+        let config = SipConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_addr: None,
+            trunks: vec![carrier, pbx],
+        };
+        let cancel = CancellationToken::new();
+        let (sip, _events) = Sip::start(&config, cancel.clone()).await.unwrap();
+        assert_eq!(sip.trunk_sources(Some("pbx")), pbx_sources);
+        assert_eq!(sip.trunk_sources(Some("carrier")), [IpAddr::from([127, 0, 0, 3])]);
+        assert_eq!(
+            sip.trunk_sources(None),
+            [IpAddr::from([127, 0, 0, 3])],
+            "the first trunk"
+        );
+        assert!(sip.trunk_sources(Some("nobody")).is_empty());
+        cancel.cancel();
     }
 }

@@ -2,7 +2,12 @@
 //!
 //! - **Addresses.** We send to the address in the remote SDP until the first valid RTP packet
 //!   arrives, then to that packet's source ("symmetric RTP", what carriers and PBXs behind NAT
-//!   expect); after that, datagrams from any other address are dropped.
+//!   expect); after that, datagrams from any other address are dropped. Only a packet from a
+//!   trusted IP address may start that: the SDP's connection address, or one the server names
+//!   (the trunk's signalling addresses: a PBX behind NAT sends its media from its public
+//!   address, not from the private one in its SDP). Latching to whoever sends first would let
+//!   anyone who sprays RTP at the port range take over a call's media before the real peer's
+//!   first packet arrives: hear the agent and speak as the caller (the "RTP bleed" attack).
 //! - **Codecs.** We send the negotiated codec; received PCMU and PCMA are both accepted and
 //!   reported as what they are, so the bridge stays codec-transparent.
 //! - **Direction.** If the remote's SDP says it does not receive (`sendonly`, `inactive`, or
@@ -13,7 +18,7 @@
 //!   random (RFC 3550 §5.1).
 //! - **DTMF out.** An event's packets as [`EventPackets`] schedules them, with our header.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::stats::StatsCell;
@@ -30,6 +35,10 @@ const MAX_PAYLOAD: usize = 480;
 pub(crate) struct RtpProto {
     remote: Option<SocketAddr>,
     latched: bool,
+    /// The IP address in the remote's latest SDP.
+    sdp_ip: Option<IpAddr>,
+    /// Other IP addresses the session may latch to (see the module doc).
+    trusted: Vec<IpAddr>,
     codec: Codec,
     tele_pt: Option<u8>,
     remote_receives: bool,
@@ -44,13 +53,16 @@ pub(crate) struct RtpProto {
 }
 
 impl RtpProto {
-    /// A session toward `remote` (from its SDP), sending `codec`.
-    pub(crate) fn new(remote: &RemoteAudio) -> Option<RtpProto> {
+    /// A session toward `remote` (from its SDP), sending `codec`; it may also latch to media
+    /// from the `trusted` addresses.
+    pub(crate) fn new(remote: &RemoteAudio, trusted: &[IpAddr]) -> Option<RtpProto> {
         let (codec, _) = remote.codec()?;
         let r = random_u64();
         let mut proto = RtpProto {
             remote: None,
             latched: false,
+            sdp_ip: None,
+            trusted: trusted.to_vec(),
             codec,
             tele_pt: None,
             remote_receives: false,
@@ -75,6 +87,7 @@ impl RtpProto {
         self.remote_receives = remote.wants_media();
         self.remote_sends = remote.direction.sends() && remote.port != 0;
         if remote.port != 0 && !remote.address.is_unspecified() {
+            self.sdp_ip = Some(remote.address);
             let addr = SocketAddr::new(remote.address, remote.port);
             if self.remote != Some(addr) {
                 self.remote = Some(addr);
@@ -111,7 +124,12 @@ impl RtpProto {
         io: &Io<'_>,
         emit: &mut dyn FnMut(ProtoEvent<'_>),
     ) {
-        if self.latched && Some(source) != self.remote {
+        let known = if self.latched {
+            Some(source) == self.remote
+        } else {
+            self.sdp_ip == Some(source.ip()) || self.trusted.contains(&source.ip())
+        };
+        if !known {
             StatsCell::add(&io.stats.rejected, 1);
             return;
         }

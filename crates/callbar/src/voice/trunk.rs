@@ -280,7 +280,11 @@ fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: &Inco
         let _ = sip.reject(&call.call, 404);
         return;
     };
-    let (local, leg) = match state.voice.media.rtp_answer(&call.offer) {
+    let (local, leg) = match state
+        .voice
+        .media
+        .rtp_answer(&call.offer, &sip.trunk_sources(Some(&call.trunk)))
+    {
         Ok(x) => x,
         Err(e @ (MediaError::NoPort(_) | MediaError::Io(_))) => {
             tracing::warn!(to = %call.to, "no media port for a trunk call: 503 ({e})");
@@ -370,6 +374,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
         }
     };
     let trunk = crate::engine::settings::outbound_trunk(&state.directory.queues(), &request.queue_id);
+    let trusted = sip.trunk_sources(trunk.as_deref());
     let dial = Dial {
         trunk,
         from: request.from.clone(),
@@ -386,7 +391,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
         let leg: Leg = offer
             .take()
             .ok_or("already connected")?
-            .accept_answer(sdp)
+            .accept_answer(sdp, &trusted)
             .map_err(|e| format!("the far end's SDP was not usable: {e}"))?;
         let config = CallConfig {
             waiting_tone: Tone::silence(),
