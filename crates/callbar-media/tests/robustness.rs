@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use callbar_media::client::{Client, ClientConfig};
-use callbar_media::{CallConfig, CallEvent, CloseReason, LegEvent, MediaError};
+use callbar_media::{Call, CallConfig, CallEvent, CloseReason, LegEvent, MediaError};
 use common::*;
 use tokio::net::UdpSocket;
 
@@ -50,6 +50,25 @@ async fn spray_garbage(attacker: &UdpSocket) {
     }
 }
 
+/// Waits until the bridged customer leg at `target` no longer reads datagrams from strangers
+/// (its socket is connected to the customer once the call is on the media clock): probes from
+/// `stranger` until one is not counted within five clock ticks, for at most 5 s.
+async fn wait_until_guarded(call: &Call, stranger: &UdpSocket, target: SocketAddr) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let before = call.customer_stats().rejected;
+        stranger.send_to(&[0xFF; 4], target).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if call.customer_stats().rejected == before {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bridged leg still reads datagrams from strangers"
+        );
+    }
+}
+
 #[tokio::test]
 async fn garbage_datagrams_do_not_disturb_a_call() {
     let media = media();
@@ -57,6 +76,7 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
     // Ringing: the customer's leg reads from anyone (its peer is not proven yet), and counts
     // what it cannot use.
     let (customer, leg) = client(&media, 440.0).await;
+    let target = leg.local_addr();
     let (call, mut events) = media.call(leg, CallConfig::default());
     spray_garbage(&attacker).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -68,7 +88,7 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
     let (agent, agent_leg) = client(&media, 1000.0).await;
     call.attach_agent(agent_leg).await.unwrap();
     expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until_guarded(&call, &attacker, target).await;
     let rejected = call.customer_stats().rejected;
     for _ in 0..5 {
         spray_garbage(&attacker).await;
@@ -93,14 +113,14 @@ async fn a_flood_from_elsewhere_does_not_push_out_a_bridged_calls_audio() {
     let (agent, agent_leg) = client(&media, 1000.0).await;
     call.attach_agent(agent_leg).await.unwrap();
     expect(&mut events, |e| *e == CallEvent::AgentConnected).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let attacker = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    wait_until_guarded(&call, &attacker, target).await;
     let before = call.customer_stats();
 
     // A second of RTP-looking datagrams at the customer leg's port, as fast as one task sends
     // them: many times what a socket buffer holds, which a socket that read from anyone would
     // fill, dropping the customer's own packets.
     let flood = tokio::spawn(async move {
-        let attacker = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let mut packet = [0u8; 172];
         packet[0] = 0x80;
         let (mut sent, until) = (0u64, tokio::time::Instant::now() + Duration::from_secs(1));
