@@ -13,7 +13,7 @@
 //!   aimed at a bridged call's port from elsewhere neither fills the socket's buffer (where
 //!   it would push out the call's own audio) nor costs the media clock a read;
 //! - sends go out with `send`, which reuses the route cached at connect instead of looking
-//!   it up for every datagram (a `sendto` costs about a fifth more, docs/benchmarks.md).
+//!   it up for every datagram (a `sendto` costs about a quarter more, docs/benchmarks.md).
 //!
 //! The peer can move: a browser may switch to another ICE candidate pair, a trunk's media
 //! may move after a re-INVITE. So the socket lets go of its peer (connects to `AF_UNSPEC`)
@@ -43,6 +43,8 @@ pub(crate) enum LegSocket {
 /// A non-blocking socket out of the reactor, connected to its peer while the peer is live.
 pub(crate) struct PolledSocket {
     socket: std::net::UdpSocket,
+    /// Whether the socket is bound to one address (see the module doc).
+    may_connect: bool,
     /// Only its owner uses the socket; the lock (never contended) lets a `&LegSocket` be held
     /// across an await in a task that may move between threads.
     peer: Mutex<Peer>,
@@ -56,12 +58,16 @@ struct Peer {
     last_source: Option<SocketAddr>,
     /// Reads in a row that found the socket empty.
     empty_reads: u32,
+    /// A connect failed: the socket is not connected again.
+    connect_failed: bool,
 }
 
 impl PolledSocket {
     pub(crate) fn new(socket: std::net::UdpSocket) -> PolledSocket {
+        let may_connect = socket.local_addr().is_ok_and(|a| !a.ip().is_unspecified());
         PolledSocket {
             socket,
+            may_connect,
             peer: Mutex::default(),
         }
     }
@@ -77,17 +83,21 @@ impl PolledSocket {
             Some(_) => self.disconnect(&mut peer),
             None => {}
         }
-        if peer.last_source == Some(to) && self.may_connect() && self.socket.connect(to).is_ok() {
-            peer.connected = Some(to);
-            peer.empty_reads = 0;
-            return self.socket.send(data);
+        if peer.last_source == Some(to) && self.may_connect && !peer.connect_failed {
+            match self.socket.connect(to) {
+                Ok(()) => {
+                    peer.connected = Some(to);
+                    peer.empty_reads = 0;
+                    return self.socket.send(data);
+                }
+                Err(e) => {
+                    // Not worth a system call per datagram: this socket stays unconnected.
+                    tracing::debug!(%to, error = %e, "udp socket not connected to its peer");
+                    peer.connect_failed = true;
+                }
+            }
         }
         self.socket.send_to(data, to)
-    }
-
-    /// Whether the socket is bound to one address (see the module doc).
-    fn may_connect(&self) -> bool {
-        self.socket.local_addr().is_ok_and(|a| !a.ip().is_unspecified())
     }
 
     fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
@@ -129,7 +139,9 @@ impl PolledSocket {
         // The socket keeps its port: Linux unbinds on disconnect only a socket that was bound to
         // port 0, and the port pool binds explicit ports.
         if rc == 0 {
-            *peer = Peer::default();
+            peer.connected = None;
+            peer.last_source = None;
+            peer.empty_reads = 0;
         } else {
             tracing::debug!(error = %io::Error::last_os_error(), "udp socket keeps its peer");
             peer.empty_reads = 0;
