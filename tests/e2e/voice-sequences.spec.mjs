@@ -7,7 +7,7 @@
 
 import { test, expect } from "./fixtures/test.mjs";
 import { DEMO_AGENTS } from "./fixtures/server.mjs";
-import { hostReceived, longestSilence, readWav, toneShare, withAgentAndCaller } from "./fixtures/voice.mjs";
+import { blockToneShare, hostReceived, longestSilence, readWav, withAgentAndCaller } from "./fixtures/voice.mjs";
 
 test.setTimeout(90_000);
 
@@ -71,10 +71,17 @@ test("a caller matching two records: the agent picks one, the host pops it, logs
     const { rate, channels } = readWav(Buffer.from(await response.arrayBuffer()));
     expect(channels).toHaveLength(2);
     const [left, right] = channels;
-    // The last whole second before hang-up: the caller on the left, the agent on the right.
+    // The last whole second before hang-up: the caller on the left, the agent on the right,
+    // each sounding for most of it.
     const end = left.length - rate / 2;
-    expect(toneShare(left.subarray(end - rate, end), rate, 440)).toBeGreaterThan(0.5);
-    expect(toneShare(right.subarray(end - rate, end), rate, 1000)).toBeGreaterThan(0.5);
+    for (const [side, samples, freq] of [
+      ["caller (left)", left, 440],
+      ["agent (right)", right, 1000],
+    ]) {
+      const { share, sounding } = blockToneShare(samples.subarray(end - rate, end), rate, freq);
+      expect(share, `${side}: share of ${freq} Hz`).toBeGreaterThan(0.8);
+      expect(sounding, `${side}: share of the second that sounds`).toBeGreaterThan(0.5);
+    }
     // The pause: about 1.5 s of silence on both channels, inside the timeline.
     const silence = longestSilence(channels, rate);
     expect(silence).toBeGreaterThan(1.2);
