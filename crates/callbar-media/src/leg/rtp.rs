@@ -34,10 +34,9 @@ const MAX_PAYLOAD: usize = 480;
 /// A plain RTP session on one UDP socket.
 pub(crate) struct RtpProto {
     remote: Option<SocketAddr>,
+    /// Whether `remote` is where media came from; until then it is the SDP's address.
     latched: bool,
-    /// The IP address in the remote's latest SDP.
-    sdp_ip: Option<IpAddr>,
-    /// Other IP addresses the session may latch to (see the module doc).
+    /// IP addresses besides the SDP's that the session may latch to (see the module doc).
     trusted: Vec<IpAddr>,
     codec: Codec,
     tele_pt: Option<u8>,
@@ -61,7 +60,6 @@ impl RtpProto {
         let mut proto = RtpProto {
             remote: None,
             latched: false,
-            sdp_ip: None,
             trusted: trusted.to_vec(),
             codec,
             tele_pt: None,
@@ -87,7 +85,6 @@ impl RtpProto {
         self.remote_receives = remote.wants_media();
         self.remote_sends = remote.direction.sends() && remote.port != 0;
         if remote.port != 0 && !remote.address.is_unspecified() {
-            self.sdp_ip = Some(remote.address);
             let addr = SocketAddr::new(remote.address, remote.port);
             if self.remote != Some(addr) {
                 self.remote = Some(addr);
@@ -127,7 +124,7 @@ impl RtpProto {
         let known = if self.latched {
             Some(source) == self.remote
         } else {
-            self.sdp_ip == Some(source.ip()) || self.trusted.contains(&source.ip())
+            self.remote.is_some_and(|sdp| sdp.ip() == source.ip()) || self.trusted.contains(&source.ip())
         };
         if !known {
             StatsCell::add(&io.stats.rejected, 1);

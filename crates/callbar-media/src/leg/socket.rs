@@ -58,8 +58,6 @@ struct Peer {
     last_source: Option<SocketAddr>,
     /// Reads in a row that found the socket empty.
     empty_reads: u32,
-    /// A connect failed: the socket is not connected again.
-    connect_failed: bool,
 }
 
 impl PolledSocket {
@@ -83,19 +81,10 @@ impl PolledSocket {
             Some(_) => self.disconnect(&mut peer),
             None => {}
         }
-        if peer.last_source == Some(to) && self.may_connect && !peer.connect_failed {
-            match self.socket.connect(to) {
-                Ok(()) => {
-                    peer.connected = Some(to);
-                    peer.empty_reads = 0;
-                    return self.socket.send(data);
-                }
-                Err(e) => {
-                    // Not worth a system call per datagram: this socket stays unconnected.
-                    tracing::debug!(%to, error = %e, "udp socket not connected to its peer");
-                    peer.connect_failed = true;
-                }
-            }
+        if peer.last_source == Some(to) && self.may_connect && self.socket.connect(to).is_ok() {
+            peer.connected = Some(to);
+            peer.empty_reads = 0;
+            return self.socket.send(data);
         }
         self.socket.send_to(data, to)
     }
@@ -139,9 +128,7 @@ impl PolledSocket {
         // The socket keeps its port: Linux unbinds on disconnect only a socket that was bound to
         // port 0, and the port pool binds explicit ports.
         if rc == 0 {
-            peer.connected = None;
-            peer.last_source = None;
-            peer.empty_reads = 0;
+            *peer = Peer::default();
         } else {
             tracing::debug!(error = %io::Error::last_os_error(), "udp socket keeps its peer");
             peer.empty_reads = 0;

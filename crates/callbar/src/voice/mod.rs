@@ -154,13 +154,16 @@ impl Voice {
             .is_some_and(|d| !std::mem::replace(&mut d.alerting, true))
     }
 
-    /// Registers a new call and starts reporting its events to the engine.
+    /// Registers a new call and starts reporting its events to the engine. `arrived`: when an
+    /// inbound call reached Callbar, which its set-up is timed from (`None` for the calls
+    /// Callbar places).
     pub fn register(
         self: &Arc<Self>,
         engagement: &str,
         call: Call,
         events: CallEvents,
         customer: Option<mpsc::UnboundedSender<CustomerServerOp>>,
+        arrived: Option<Instant>,
         state: SharedState,
     ) {
         self.lock().insert(
@@ -175,7 +178,7 @@ impl Voice {
                 held: false,
                 recording: None,
                 accepted_at: None,
-                setup: None,
+                setup: arrived.map(setup::Setup::new),
                 caller_digits: String::new(),
             },
         );
@@ -185,13 +188,6 @@ impl Voice {
     /// Whether the engagement has a call.
     pub fn has_call(&self, engagement: &str) -> bool {
         self.lock().contains_key(engagement)
-    }
-
-    /// The inbound call reached Callbar at `at`: its set-up is timed from there.
-    pub fn arrived(&self, engagement: &str, at: Instant) {
-        if let Some(entry) = self.lock().get_mut(engagement) {
-            entry.setup = Some(setup::Setup::new(at));
-        }
     }
 
     /// Tells the customer where the call stands.

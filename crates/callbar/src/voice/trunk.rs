@@ -300,10 +300,14 @@ fn incoming(state: &SharedState, sip: &Sip, calls: &Arc<TrunkCalls>, call: &Inco
     let engagement = callbar_store::new_id();
     let (media, events) = state.voice.media.call(leg, CallConfig::default());
     let (customer_tx, customer_rx) = mpsc::unbounded_channel();
-    state
-        .voice
-        .register(&engagement, media.clone(), events, Some(customer_tx), state.clone());
-    state.voice.arrived(&engagement, call.received);
+    state.voice.register(
+        &engagement,
+        media.clone(),
+        events,
+        Some(customer_tx),
+        Some(call.received),
+        state.clone(),
+    );
     if let Err(e) = sip.progress(&call.call, local.to_sdp()) {
         tracing::warn!(%engagement, "early media could not be sent: {e}");
     }
@@ -404,6 +408,7 @@ async fn outbound(state: SharedState, sip: Sip, calls: Arc<TrunkCalls>, request:
             media.clone(),
             events,
             Some(customer_tx),
+            None,
             state.clone(),
         );
         state

@@ -223,8 +223,7 @@ async fn start_call(
     let (call, events) = state.voice.media.call(leg, CallConfig::default());
     state
         .voice
-        .register(&engagement, call, events, Some(customer_tx), state.clone());
-    state.voice.arrived(&engagement, began);
+        .register(&engagement, call, events, Some(customer_tx), Some(began), state.clone());
     // Told before the engagement exists, so a ringing phase can only come after it.
     state.voice.phase(&engagement, CallPhase::Waiting);
     let from = [&phone, &email, &name]
